@@ -1,0 +1,16 @@
+# sessionize: PGXS build.  `make && make install`, then the test suite with
+# test/check.sh (it starts a throwaway server; see README.md).
+EXTENSION  = sessionize
+MODULE_big = sessionize
+OBJS       = src/sessionize.o src/session_core.o src/session_window.o
+DATA       = $(wildcard sql/sessionize--*.sql)
+PGFILEDESC = "sessionize - sessionization of clickstream events"
+
+# pg_regress files, one per feature, in sql/ with their outputs in expected/
+REGRESS      = $(shell cat test/schedule | sed -n 's/^test: *//p')
+REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTPUTDIR),.)
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS += -Isrc
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
