@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds and installs the
+# extension, starts a throwaway PostgreSQL server as the postgres OS user, runs
+# the pg_regress files listed in test/schedule and the script tests
+# test/t_*.sh against it, stops it, and ends with one line "N passed, N failed".
+# Exit status is non-zero when anything failed.
+#
+#   test/check.sh            everything
+#   test/check.sh NAME...    only these pg_regress files (no script tests)
+. "$(dirname "$0")/lib.sh"
+
+sz_setup
+
+W=$(sz_workdir)
+cleanup() { sz_stop_server "$W"; }
+trap cleanup EXIT
+
+cp -r "$SZ_ROOT/sql" "$SZ_ROOT/expected" "$SZ_ROOT/test" "$W/"
+mkdir -p "$W/out"
+[ "$(id -u)" = 0 ] && chown -R postgres: "$W"
+
+sz_start_server "$W" "$SZ_PORT"
+
+# Peer projects' fixtures, when the shared folder is beside the checkout.
+PEERS=$(cd "$SZ_ROOT/.." && pwd)/shared/peer-fixtures
+if [ -d "$PEERS" ]; then export SESSIONIZE_PEER_FIXTURES=$PEERS; fi
+
+PG_REGRESS=$(dirname "$($PG_CONFIG --pgxs)")/../test/regress/pg_regress
+if [ $# -gt 0 ]; then
+	schedule_args=("$@")
+	run_scripts=false
+else
+	schedule_args=(--schedule="$W/test/schedule")
+	run_scripts=true
+fi
+
+set +e
+sz_as_pg env SESSIONIZE_PEER_FIXTURES="${SESSIONIZE_PEER_FIXTURES:-}" \
+	"$PG_REGRESS" --use-existing --host="$W" --port="$SZ_PORT" --user=postgres \
+	--bindir="$PG_BIN" --inputdir="$W" --outputdir="$W/out" \
+	--dbname=contrib_regression "${schedule_args[@]}" 2>&1 | tee "$W/regress.log"
+set -e
+
+passed=$(grep -cE '\.\.\. ok|^ok ' "$W/regress.log" || true)
+failed=$(grep -cE '\.\.\. FAILED|\.\.\. failed|^not ok ' "$W/regress.log" || true)
+if [ -s "$W/out/regression.diffs" ]; then
+	cat "$W/out/regression.diffs"
+	cp "$W/out/regression.diffs" "$SZ_ROOT/regression.diffs" 2>/dev/null || true
+fi
+
+# Script tests: each gets the server's socket directory and port.
+if $run_scripts; then
+	for t in "$SZ_ROOT"/test/t_*.sh; do
+		[ -e "$t" ] || continue
+		name=$(basename "$t" .sh)
+		if SZ_DIR="$W" SZ_PORT="$SZ_PORT" bash "$t" >"$W/$name.log" 2>&1; then
+			echo "script $name ... ok"
+			passed=$((passed + 1))
+		else
+			echo "script $name ... FAILED"
+			tail -40 "$W/$name.log"
+			failed=$((failed + 1))
+		fi
+	done
+fi
+
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+	echo "no test ran"
+	failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

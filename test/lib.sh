@@ -1,0 +1,107 @@
+# Shared shell functions of test/check.sh, test/demo.sh and bench/run.sh.
+#
+#   sz_setup       install what is missing (Debian), build and install the extension
+#   sz_start_server DIR PORT [extra postgresql.conf lines...]
+#                  start a throwaway cluster in DIR as the postgres OS user
+#   sz_stop_server DIR
+#   sz_psql ARGS   psql against the throwaway server, as the postgres OS user
+#
+# Everything runs on a stock Debian machine with PostgreSQL 15; set PG_MAJOR
+# to build against another major version.
+
+set -euo pipefail
+
+SZ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=${PG_MAJOR:-15}
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
+# A port of our own, so that several runs can share a machine.
+if [ -z "${SZ_PORT:-}" ]; then
+	SZ_PORT=$((50000 + $$ % 10000))
+	while [ -e "/tmp/.s.PGSQL.$SZ_PORT" ] || ss -ltn 2>/dev/null | grep -q ":$SZ_PORT "; do
+		SZ_PORT=$((SZ_PORT + 1))
+	done
+fi
+
+sz_log() { printf '== %s\n' "$*" >&2; }
+
+# Run a command as root (we are root on CI; sudo elsewhere).
+sz_as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Run a command as the OS user that owns the throwaway cluster.
+sz_as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- env PATH="$PG_BIN:$PATH" "$@"
+	else
+		env PATH="$PG_BIN:$PATH" "$@"
+	fi
+}
+
+# Install the Debian packages we need when something is missing.
+sz_install_deps() {
+	local need=()
+	[ -x "$PG_BIN/postgres" ] || need+=("postgresql-$PG_MAJOR")
+	[ -f "$($PG_CONFIG --pgxs 2>/dev/null || echo /nonexistent)" ] || need+=("postgresql-server-dev-$PG_MAJOR")
+	[ -f "/usr/lib/postgresql/$PG_MAJOR/lib/pg_cron.so" ] || need+=("postgresql-$PG_MAJOR-cron")
+	command -v make >/dev/null || need+=(make)
+	command -v gcc >/dev/null || need+=(gcc)
+	if [ ${#need[@]} -gt 0 ]; then
+		sz_log "installing ${need[*]}"
+		sz_as_root apt-get update -qq
+		sz_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+	fi
+}
+
+# Build and install the extension into the server's directories.
+sz_build() {
+	sz_log "building sessionize"
+	make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" >/dev/null
+	sz_as_root make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+# SZ_SKIP_BUILD=1 uses the extension as installed already.
+sz_setup() {
+	sz_install_deps
+	[ "${SZ_SKIP_BUILD:-0}" = 1 ] || sz_build
+}
+
+# A scratch directory the postgres OS user can write to.
+sz_workdir() {
+	local d
+	d=$(mktemp -d /tmp/sessionize.XXXXXX)
+	chmod 755 "$d"
+	[ "$(id -u)" = 0 ] && chown postgres: "$d"
+	echo "$d"
+}
+
+# sz_start_server DIR PORT [conf lines...]: initdb and start a cluster.
+sz_start_server() {
+	local dir=$1 port=$2
+	shift 2
+	sz_log "starting a throwaway server in $dir on port $port"
+	sz_as_pg "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 --locale=C >/dev/null
+	{
+		echo "port = $port"
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$dir'"
+		echo "fsync = off"
+		echo "max_parallel_workers_per_gather = 2"
+		for line in "$@"; do echo "$line"; done
+	} | sz_as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
+	sz_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+}
+
+sz_stop_server() {
+	local dir=$1
+	[ -f "$dir/data/postmaster.pid" ] &&
+		sz_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# sz_psql DIR PORT [psql args...]
+sz_psql() {
+	local dir=$1 port=$2
+	shift 2
+	sz_as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres "$@"
+}
