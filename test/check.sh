@@ -12,7 +12,14 @@
 sz_setup
 
 W=$(sz_workdir)
-cleanup() { sz_stop_server "$W"; }
+cleanup() {
+	sz_stop_server "$W"
+	if [ "${failed:-1}" = 0 ] && [ "${SZ_KEEP:-0}" != 1 ]; then
+		rm -rf "$W"
+	else
+		echo "test outputs kept in $W/out (results/, regression.diffs) and $W/*.log" >&2
+	fi
+}
 trap cleanup EXIT
 
 cp -r "$SZ_ROOT/sql" "$SZ_ROOT/expected" "$SZ_ROOT/test" "$W/"
@@ -36,9 +43,9 @@ fi
 
 set +e
 sz_as_pg env SESSIONIZE_PEER_FIXTURES="${SESSIONIZE_PEER_FIXTURES:-}" \
-	"$PG_REGRESS" --use-existing --host="$W" --port="$SZ_PORT" --user=postgres \
+	"$PG_REGRESS" --host="$W" --port="$SZ_PORT" --user=postgres \
 	--bindir="$PG_BIN" --inputdir="$W" --outputdir="$W/out" \
-	--dbname=contrib_regression "${schedule_args[@]}" 2>&1 | tee "$W/regress.log"
+	--load-extension=sessionize --dbname=contrib_regression "${schedule_args[@]}" 2>&1 | tee "$W/regress.log"
 set -e
 
 passed=$(grep -cE '\.\.\. ok|^ok ' "$W/regress.log" || true)
