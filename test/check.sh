@@ -41,6 +41,8 @@ else
 	run_scripts=true
 fi
 
+# pg_regress feeds each file to psql on stdin: \i paths are relative to $W.
+cd "$W"
 set +e
 sz_as_pg env SESSIONIZE_PEER_FIXTURES="${SESSIONIZE_PEER_FIXTURES:-}" \
 	"$PG_REGRESS" --host="$W" --port="$SZ_PORT" --user=postgres \
