@@ -2,7 +2,8 @@
 # test/check.sh (it starts a throwaway server; see README.md).
 EXTENSION  = sessionize
 MODULE_big = sessionize
-OBJS       = src/sessionize.o src/session_core.o src/session_window.o
+OBJS       = src/sessionize.o src/session_core.o src/session_window.o \
+             src/session_state.o src/session_agg.o
 DATA       = $(wildcard sql/sessionize--*.sql)
 PGFILEDESC = "sessionize - sessionization of clickstream events"
 

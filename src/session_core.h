@@ -138,6 +138,20 @@ sess_step(SessTracker *t, const SessEvent *e)
 }
 
 /*
+ * The timeout and day rules seen from the union of the events' coverage
+ * intervals [ts, ts + timeout]: a session (or a single event) b whose start is
+ * not earlier than session a's start belongs with a exactly when sess_step()
+ * would not split between them, that is when b starts within a's expiry and
+ * on a's local day.  Sessions are the connected components of the coverage
+ * within a day, which is what makes them mergeable in any order.
+ */
+static inline bool
+sess_joins(TimestampTz a_expiry, int32 a_day, TimestampTz b_start, int32 b_day)
+{
+	return b_start <= a_expiry && b_day == a_day;
+}
+
+/*
  * Local calendar day of a timestamp in a time zone, with a cache of the UTC
  * range of the last day seen (consecutive events mostly share a day).
  */

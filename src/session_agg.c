@@ -1,0 +1,568 @@
+/*-------------------------------------------------------------------------
+ *
+ * session_agg.c
+ *	  The type sessionstate and the aggregates over it: session_agg,
+ *	  session_merge, and the functions that read a state (sessions,
+ *	  session_count, session_event_count).
+ *
+ * The aggregates keep an `internal` SessState (session_state.c) while they
+ * run, with combine, serialize and deserialize functions for parallel plans,
+ * and return the storable sessionstate.  Every way a state enters from
+ * outside (text input, binary receive, the bytea cast, deserialize) goes
+ * through sess_state_deserialize(), which validates every byte.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "session_state.h"
+
+PG_FUNCTION_INFO_V1(sessionize_state_in);
+PG_FUNCTION_INFO_V1(sessionize_state_out);
+PG_FUNCTION_INFO_V1(sessionize_state_recv);
+PG_FUNCTION_INFO_V1(sessionize_state_send);
+PG_FUNCTION_INFO_V1(sessionize_state_from_bytea);
+PG_FUNCTION_INFO_V1(sessionize_rules);
+PG_FUNCTION_INFO_V1(sessionize_agg_transfn);
+PG_FUNCTION_INFO_V1(sessionize_merge_transfn);
+PG_FUNCTION_INFO_V1(sessionize_agg_combinefn);
+PG_FUNCTION_INFO_V1(sessionize_merge_combinefn);
+PG_FUNCTION_INFO_V1(sessionize_agg_serialfn);
+PG_FUNCTION_INFO_V1(sessionize_agg_deserialfn);
+PG_FUNCTION_INFO_V1(sessionize_agg_finalfn);
+PG_FUNCTION_INFO_V1(sessionize_merge2);
+PG_FUNCTION_INFO_V1(sessionize_sessions);
+PG_FUNCTION_INFO_V1(sessionize_session_count);
+PG_FUNCTION_INFO_V1(sessionize_session_event_count);
+
+/* ------------------------------------------------------------ the type */
+
+static bytea *
+validated_copy(const char *data, int len)
+{
+	bytea	   *out;
+
+	/* parse in a throwaway context: only the validation matters here */
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
+											  "sessionstate validation",
+											  ALLOCSET_DEFAULT_SIZES);
+
+	sess_state_deserialize(tmp, data, len);
+	MemoryContextDelete(tmp);
+	out = palloc(len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
+	memcpy(VARDATA(out), data, len);
+	return out;
+}
+
+static SessState *
+state_from_datum(MemoryContext cxt, Datum d)
+{
+	bytea	   *b = DatumGetByteaPP(d);
+
+	return sess_state_deserialize(cxt, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+}
+
+static int
+hex_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Text form: the binary form in hexadecimal. */
+Datum
+sessionize_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	size_t		len = strlen(str);
+	char	   *bin;
+	size_t		i;
+
+	if (len >= 2 && str[0] == '\\' && str[1] == 'x')
+	{
+		str += 2;
+		len -= 2;
+	}
+	if (len % 2 != 0 || len / 2 > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type sessionstate"),
+				 errdetail("A session state is written as an even number of hexadecimal digits.")));
+	bin = palloc(len / 2 + 1);
+	for (i = 0; i < len; i += 2)
+	{
+		int			hi = hex_digit_value(str[i]);
+		int			lo = hex_digit_value(str[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type sessionstate"),
+					 errdetail("\"%.*s\" is not a hexadecimal digit pair.", 2, str + i)));
+		bin[i / 2] = (char) ((hi << 4) | lo);
+	}
+	PG_RETURN_BYTEA_P(validated_copy(bin, len / 2));
+}
+
+Datum
+sessionize_state_out(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(b);
+	int			len = VARSIZE_ANY_EXHDR(b);
+	static const char hex[] = "0123456789abcdef";
+	char	   *out = palloc((Size) len * 2 + 1);
+	int			i;
+
+	for (i = 0; i < len; i++)
+	{
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xF];
+	}
+	out[2 * len] = '\0';
+	PG_RETURN_CSTRING(out);
+}
+
+Datum
+sessionize_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	bytea	   *out = validated_copy(buf->data + buf->cursor, len);
+
+	buf->cursor = buf->len;
+	PG_RETURN_BYTEA_P(out);
+}
+
+Datum
+sessionize_state_send(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* CAST (bytea AS sessionstate): the bytes must be a valid state. */
+Datum
+sessionize_state_from_bytea(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_BYTEA_P(validated_copy(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
+}
+
+/* ------------------------------------------------------ session_agg */
+
+/*
+ * Positions of session_agg's arguments in the transition function (0 is the
+ * state).  Overloads: (ts, timeout), (+ view_name, engagement_ms),
+ * (+ event_id, rules), (+ split_key, start_event).
+ */
+#define TA_TS			1
+#define TA_TIMEOUT		2
+#define TA_VIEW			3
+#define TA_ENGAGEMENT	4
+#define TA_EVENT_ID		5
+#define TA_RULES		6
+#define TA_SPLIT_KEY	7
+#define TA_START_EVENT	8
+
+/* Per call site: the last timeout converted, to skip re-validation. */
+typedef struct AggCache
+{
+	bool		valid;
+	Interval	last;
+	int64		usec;
+} AggCache;
+
+/*
+ * Validate the fields of a sessionrules value (max_duration, day_boundary,
+ * engaged_duration, engaged_views) into r; NULL fields take the defaults.
+ */
+static void
+rules_from_fields(SessRulesInfo *r, Datum *v, bool *isnull)
+{
+	if (!isnull[0])
+		r->max_duration_us = sess_interval_usec(DatumGetIntervalP(v[0]), "max_duration");
+	if (!isnull[1])
+	{
+		char	   *name = TextDatumGetCString(v[1]);
+
+		sess_lookup_tz(name);	/* error if unknown */
+		r->tzname = name;
+	}
+	if (!isnull[2])
+		r->engaged_duration_ms =
+			sess_interval_usec(DatumGetIntervalP(v[2]), "engaged_duration") / 1000;
+	if (!isnull[3])
+	{
+		r->engaged_views = DatumGetInt32(v[3]);
+		if (r->engaged_views < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("engaged_views must not be negative"),
+					 errhint("A session with at least engaged_views views is engaged; the default is 2.")));
+	}
+}
+
+static void
+rules_defaults(SessRulesInfo *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->timeout_us = -1;
+	r->max_duration_us = SESS_NO_LIMIT;
+	r->engaged_duration_ms = SESS_DEFAULT_ENGAGED_MS;
+	r->engaged_views = SESS_DEFAULT_ENGAGED_VIEWS;
+}
+
+static void
+read_rules(FunctionCallInfo fcinfo, SessRulesInfo *r)
+{
+	int			nargs = PG_NARGS();
+
+	rules_defaults(r);
+	r->key_rules = (nargs > TA_START_EVENT);
+	if (nargs > TA_RULES && !PG_ARGISNULL(TA_RULES))
+	{
+		HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(TA_RULES);
+		Datum		v[4];
+		bool		isnull[4];
+		int			i;
+
+		for (i = 0; i < 4; i++)
+			v[i] = GetAttributeByNum(th, i + 1, &isnull[i]);
+		rules_from_fields(r, v, isnull);
+	}
+	r->mode = (r->key_rules || r->max_duration_us != SESS_NO_LIMIT)
+		? SESS_MODE_EVENTS : SESS_MODE_SESSIONS;
+}
+
+/*
+ * session_rules(max_duration, day_boundary, engaged_duration, engaged_views):
+ * a validated sessionrules value.
+ */
+Datum
+sessionize_rules(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		v[4];
+	bool		isnull[4];
+	SessRulesInfo r;
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type of session_rules() must be a row type");
+	for (i = 0; i < 4; i++)
+	{
+		isnull[i] = PG_ARGISNULL(i);
+		v[i] = isnull[i] ? (Datum) 0 : PG_GETARG_DATUM(i);
+	}
+	rules_defaults(&r);
+	rules_from_fields(&r, v, isnull);
+	tupdesc = BlessTupleDesc(tupdesc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, v, isnull)));
+}
+
+static void
+text_arg(FunctionCallInfo fcinfo, int argno, const char **p, int32 *len)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+	{
+		*p = NULL;
+		*len = -1;
+	}
+	else
+	{
+		text	   *t = PG_GETARG_TEXT_PP(argno);
+
+		*p = VARDATA_ANY(t);
+		*len = VARSIZE_ANY_EXHDR(t);
+	}
+}
+
+Datum
+sessionize_agg_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	SessState  *st;
+	SessInput	in;
+	AggCache   *cache;
+	Interval   *iv;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "session_agg transition function called in non-aggregate context");
+
+	if (PG_ARGISNULL(0))
+	{
+		SessRulesInfo rules;
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		read_rules(fcinfo, &rules);
+		st = sess_state_create(aggcxt, &rules);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		st = (SessState *) PG_GETARG_POINTER(0);
+
+	/* a NULL timestamp excludes the event, as everywhere */
+	if (PG_ARGISNULL(TA_TS))
+		PG_RETURN_POINTER(st);
+	in.ts = PG_GETARG_TIMESTAMPTZ(TA_TS);
+	sess_check_finite(in.ts);
+
+	if (PG_ARGISNULL(TA_TIMEOUT))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must not be null"),
+				 errhint("Pass an inactivity timeout, for example interval '30 minutes'; zero keeps only events of the same instant together.")));
+	iv = PG_GETARG_INTERVAL_P(TA_TIMEOUT);
+	cache = (AggCache *) fcinfo->flinfo->fn_extra;
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggCache));
+	if (!cache->valid || memcmp(&cache->last, iv, sizeof(Interval)) != 0)
+	{
+		cache->usec = sess_interval_usec(iv, "timeout");
+		cache->last = *iv;
+		cache->valid = true;
+	}
+	in.timeout_us = cache->usec;
+
+	text_arg(fcinfo, TA_VIEW, &in.view, &in.view_len);
+	in.engagement_ms = 0;
+	if (PG_NARGS() > TA_ENGAGEMENT && !PG_ARGISNULL(TA_ENGAGEMENT))
+	{
+		in.engagement_ms = PG_GETARG_INT64(TA_ENGAGEMENT);
+		if (in.engagement_ms < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("engagement_ms must not be negative"),
+					 errdetail("The event's engagement time is " INT64_FORMAT " ms.", in.engagement_ms),
+					 errhint("Pass NULL or 0 for events without engagement time.")));
+	}
+	text_arg(fcinfo, TA_EVENT_ID, &in.eid, &in.eid_len);
+	text_arg(fcinfo, TA_SPLIT_KEY, &in.key, &in.key_len);
+	in.start_event = PG_NARGS() > TA_START_EVENT && !PG_ARGISNULL(TA_START_EVENT) &&
+		PG_GETARG_BOOL(TA_START_EVENT);
+
+	sess_state_add(st, &in);
+	PG_RETURN_POINTER(st);
+}
+
+/* session_merge(sessionstate): transition over stored states. */
+Datum
+sessionize_merge_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	SessState  *st;
+	SessState  *in;
+	MemoryContext tmp;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "session_merge transition function called in non-aggregate context");
+	st = PG_ARGISNULL(0) ? NULL : (SessState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+
+	if (st == NULL)
+	{
+		st = state_from_datum(aggcxt, PG_GETARG_DATUM(1));
+		PG_RETURN_POINTER(st);
+	}
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "session_merge input",
+								ALLOCSET_DEFAULT_SIZES);
+	in = state_from_datum(tmp, PG_GETARG_DATUM(1));
+	sess_state_merge(st, in, true);
+	MemoryContextDelete(tmp);
+	PG_RETURN_POINTER(st);
+}
+
+static Datum
+combine_common(FunctionCallInfo fcinfo, bool check_timeout)
+{
+	MemoryContext aggcxt;
+	SessState  *a;
+	SessState  *b;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "session combine function called in non-aggregate context");
+	a = PG_ARGISNULL(0) ? NULL : (SessState *) PG_GETARG_POINTER(0);
+	b = PG_ARGISNULL(1) ? NULL : (SessState *) PG_GETARG_POINTER(1);
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+	{
+		SessRulesInfo rules = b->rules;
+
+		rules.timeout_us = -1;
+		rules.timeout_mixed = false;
+		a = sess_state_create(aggcxt, &rules);
+	}
+	sess_state_merge(a, b, check_timeout);
+	PG_RETURN_POINTER(a);
+}
+
+Datum
+sessionize_agg_combinefn(PG_FUNCTION_ARGS)
+{
+	return combine_common(fcinfo, false);
+}
+
+Datum
+sessionize_merge_combinefn(PG_FUNCTION_ARGS)
+{
+	return combine_common(fcinfo, true);
+}
+
+Datum
+sessionize_agg_serialfn(PG_FUNCTION_ARGS)
+{
+	SessState  *st = (SessState *) PG_GETARG_POINTER(0);
+
+	PG_RETURN_BYTEA_P(sess_state_serialize(st));
+}
+
+Datum
+sessionize_agg_deserialfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "session deserialize function called in non-aggregate context");
+	PG_RETURN_POINTER(state_from_datum(aggcxt, PG_GETARG_DATUM(0)));
+}
+
+/* Final function of both aggregates: the storable state. */
+Datum
+sessionize_agg_finalfn(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	/* serializing only sorts pending input: the state's meaning is unchanged */
+	PG_RETURN_BYTEA_P(sess_state_serialize((SessState *) PG_GETARG_POINTER(0)));
+}
+
+/* session_merge(a, b): the sessions of the union of both event sets. */
+Datum
+sessionize_merge2(PG_FUNCTION_ARGS)
+{
+	SessState  *a;
+	SessState  *b;
+
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(1));
+	a = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
+	b = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(1));
+	sess_state_merge(a, b, true);
+	PG_RETURN_BYTEA_P(sess_state_serialize(a));
+}
+
+/* ------------------------------------------------------------ reading */
+
+#define SESSIONS_COLS 11
+
+Datum
+sessionize_sessions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	Tuplestorestate *tupstore;
+	MemoryContext oldcxt;
+	SessState  *st;
+	SessSummary *s;
+	int64		n;
+	int64		i;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sessions() must be called where a set is accepted"),
+				 errhint("Call it in FROM: SELECT * FROM sessions(state).")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type of sessions() must be a row type");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	tupstore = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tupstore;
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcxt);
+
+	st = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
+	s = sess_state_sessions(st, &n);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[SESSIONS_COLS];
+		bool		nulls[SESSIONS_COLS];
+
+		CHECK_FOR_INTERRUPTS();
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = Int64GetDatum(i + 1);
+		values[1] = TimestampTzGetDatum(s[i].start);
+		values[2] = TimestampTzGetDatum(s[i].end);
+		values[3] = Int64GetDatum(sess_duration_ms(&s[i]));
+		values[4] = Int64GetDatum(s[i].events);
+		values[5] = Int64GetDatum(s[i].views);
+		values[6] = Int64GetDatum(s[i].engagement_ms);
+		if (s[i].has_views)
+		{
+			values[7] = PointerGetDatum(cstring_to_text_with_len(s[i].entry.view.p,
+																 s[i].entry.view.len));
+			values[8] = PointerGetDatum(cstring_to_text_with_len(s[i].exit.view.p,
+																 s[i].exit.view.len));
+		}
+		else
+			nulls[7] = nulls[8] = true;
+		values[9] = BoolGetDatum(sess_engaged(&st->rules, &s[i]));
+		values[10] = PointerGetDatum(cstring_to_text(sess_reason_name(s[i].reason)));
+		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+sessionize_session_count(PG_FUNCTION_ARGS)
+{
+	SessState  *st = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
+	int64		n;
+
+	sess_state_sessions(st, &n);
+	PG_RETURN_INT64(n);
+}
+
+Datum
+sessionize_session_event_count(PG_FUNCTION_ARGS)
+{
+	SessState  *st = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
+
+	PG_RETURN_INT64(sess_state_event_count(st));
+}
