@@ -309,7 +309,7 @@ summary_start_cmp(const void *a, const void *b)
  */
 static SessSummary *
 sweep_merge(MemoryContext cxt, SessSummary *a, int na, SessSummary *b, int nb,
-			int *nout)
+			int *nout, int *capout)
 {
 	SessSummary *out;
 	int			cap = 0;
@@ -338,6 +338,7 @@ sweep_merge(MemoryContext cxt, SessSummary *a, int na, SessSummary *b, int nb,
 			out[n++] = *next;	/* take ownership of the strings */
 	}
 	*nout = n;
+	*capout = cap;
 	return out;
 }
 
@@ -346,16 +347,18 @@ flush_pending(SessState *st)
 {
 	SessSummary *merged;
 	int			n;
+	int			cap;
 
 	if (st->npend == 0)
 		return;
 	qsort(st->pend, st->npend, sizeof(SessSummary), summary_start_cmp);
-	merged = sweep_merge(st->cxt, st->sess, st->nsess, st->pend, st->npend, &n);
+	merged = sweep_merge(st->cxt, st->sess, st->nsess, st->pend, st->npend,
+						 &n, &cap);
 	if (st->sess)
 		pfree(st->sess);
 	st->sess = merged;
 	st->nsess = n;
-	st->sesscap = Max(st->nsess, st->npend + st->nsess);
+	st->sesscap = cap;
 	st->npend = 0;
 }
 
@@ -534,6 +537,7 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
 		SessSummary *merged;
 		int			i;
 		int			n;
+		int			cap;
 
 		flush_pending(dst);
 		flush_pending(src);
@@ -542,13 +546,14 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
 		copy = MemoryContextAlloc(dst->cxt, src->nsess * sizeof(SessSummary));
 		for (i = 0; i < src->nsess; i++)
 			summary_copy(dst->cxt, &copy[i], &src->sess[i]);
-		merged = sweep_merge(dst->cxt, dst->sess, dst->nsess, copy, src->nsess, &n);
+		merged = sweep_merge(dst->cxt, dst->sess, dst->nsess, copy, src->nsess,
+							 &n, &cap);
 		if (dst->sess)
 			pfree(dst->sess);
 		pfree(copy);
 		dst->sess = merged;
 		dst->nsess = n;
-		dst->sesscap = n;
+		dst->sesscap = cap;
 	}
 	else
 	{
