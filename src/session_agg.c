@@ -57,7 +57,7 @@ validated_copy(const char *data, int len)
 											  "sessionstate validation",
 											  ALLOCSET_DEFAULT_SIZES);
 
-	sess_state_deserialize(tmp, data, len);
+	sess_state_deserialize(tmp, data, len, NULL);
 	MemoryContextDelete(tmp);
 	out = palloc(len + VARHDRSZ);
 	SET_VARSIZE(out, len + VARHDRSZ);
@@ -66,11 +66,11 @@ validated_copy(const char *data, int len)
 }
 
 static SessState *
-state_from_datum(MemoryContext cxt, Datum d)
+state_from_datum(MemoryContext cxt, Datum d, SessRules *shared)
 {
 	bytea	   *b = DatumGetByteaPP(d);
 
-	return sess_state_deserialize(cxt, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	return sess_state_deserialize(cxt, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), shared);
 }
 
 static int
@@ -186,30 +186,39 @@ sessionize_state_from_bytea(PG_FUNCTION_ARGS)
 #define TA_SPLIT_KEY	7
 #define TA_START_EVENT	8
 
-/* Per call site: the last timeout converted, to skip re-validation. */
+/* Per call site: the last timeout converted, and the rules of the call. */
 typedef struct AggCache
 {
 	bool		valid;
 	Interval	last;
 	int64		usec;
+	SessRules  *rules;			/* in fn_mcxt */
+	Datum		rules_arg;		/* the argument they were built from */
+	bool		rules_has_arg;
 } AggCache;
+
+static AggCache *
+agg_cache(FunctionCallInfo fcinfo)
+{
+	AggCache   *cache = (AggCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggCache));
+	return cache;
+}
 
 /*
  * Validate the fields of a sessionrules value (max_duration, day_boundary,
  * engaged_duration, engaged_views) into r; NULL fields take the defaults.
  */
 static void
-rules_from_fields(SessRulesInfo *r, Datum *v, bool *isnull)
+rules_from_fields(SessRules *r, Datum *v, bool *isnull)
 {
 	if (!isnull[0])
 		r->max_duration_us = sess_interval_usec(DatumGetIntervalP(v[0]), "max_duration");
 	if (!isnull[1])
-	{
-		char	   *name = TextDatumGetCString(v[1]);
-
-		sess_lookup_tz(name);	/* error if unknown */
-		r->tzname = name;
-	}
+		r->tzname = TextDatumGetCString(v[1]);
 	if (!isnull[2])
 		r->engaged_duration_ms =
 			sess_interval_usec(DatumGetIntervalP(v[2]), "engaged_duration") / 1000;
@@ -222,38 +231,54 @@ rules_from_fields(SessRulesInfo *r, Datum *v, bool *isnull)
 					 errmsg("engaged_views must not be negative"),
 					 errhint("A session with at least engaged_views views is engaged; the default is 2.")));
 	}
+	if (r->tzname)
+		sess_day_cache_init(&r->day, sess_lookup_tz(r->tzname));	/* error if unknown */
 }
 
 static void
-rules_defaults(SessRulesInfo *r)
+rules_defaults(SessRules *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->timeout_us = -1;
 	r->max_duration_us = SESS_NO_LIMIT;
 	r->engaged_duration_ms = SESS_DEFAULT_ENGAGED_MS;
 	r->engaged_views = SESS_DEFAULT_ENGAGED_VIEWS;
 }
 
-static void
-read_rules(FunctionCallInfo fcinfo, SessRulesInfo *r)
+/*
+ * The rules of this session_agg call, shared by all its groups: built from
+ * the rules argument when a group starts, and reused while it is the same.
+ */
+static SessRules *
+call_rules(FunctionCallInfo fcinfo, AggCache *cache)
 {
 	int			nargs = PG_NARGS();
+	bool		has_arg = nargs > TA_RULES && !PG_ARGISNULL(TA_RULES);
+	Datum		arg = has_arg ? PG_GETARG_DATUM(TA_RULES) : (Datum) 0;
+	SessRules	r;
 
-	rules_defaults(r);
-	r->key_rules = (nargs > TA_START_EVENT);
-	if (nargs > TA_RULES && !PG_ARGISNULL(TA_RULES))
+	if (cache->rules && cache->rules_arg == arg && cache->rules_has_arg == has_arg)
+		return cache->rules;
+
+	rules_defaults(&r);
+	r.key_rules = (nargs > TA_START_EVENT);
+	if (has_arg)
 	{
-		HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(TA_RULES);
+		HeapTupleHeader th = DatumGetHeapTupleHeader(arg);
 		Datum		v[4];
 		bool		isnull[4];
 		int			i;
 
 		for (i = 0; i < 4; i++)
 			v[i] = GetAttributeByNum(th, i + 1, &isnull[i]);
-		rules_from_fields(r, v, isnull);
+		rules_from_fields(&r, v, isnull);
 	}
-	r->mode = (r->key_rules || r->max_duration_us != SESS_NO_LIMIT)
+	r.mode = (r.key_rules || r.max_duration_us != SESS_NO_LIMIT)
 		? SESS_MODE_EVENTS : SESS_MODE_SESSIONS;
+	if (cache->rules == NULL || !sess_rules_equal(cache->rules, &r))
+		cache->rules = sess_rules_copy(fcinfo->flinfo->fn_mcxt, &r);
+	cache->rules_arg = arg;
+	cache->rules_has_arg = has_arg;
+	return cache->rules;
 }
 
 /*
@@ -266,7 +291,7 @@ sessionize_rules(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		v[4];
 	bool		isnull[4];
-	SessRulesInfo r;
+	SessRules	r;
 	int			i;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -310,18 +335,9 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "session_agg transition function called in non-aggregate context");
-
-	if (PG_ARGISNULL(0))
-	{
-		SessRulesInfo rules;
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		read_rules(fcinfo, &rules);
-		st = sess_state_create(aggcxt, &rules);
-		MemoryContextSwitchTo(old);
-	}
-	else
-		st = (SessState *) PG_GETARG_POINTER(0);
+	cache = agg_cache(fcinfo);
+	st = PG_ARGISNULL(0) ? sess_state_create(aggcxt, call_rules(fcinfo, cache))
+		: (SessState *) PG_GETARG_POINTER(0);
 
 	/* a NULL timestamp excludes the event, as everywhere */
 	if (PG_ARGISNULL(TA_TS))
@@ -335,10 +351,6 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 				 errmsg("timeout must not be null"),
 				 errhint("Pass an inactivity timeout, for example interval '30 minutes'; zero keeps only events of the same instant together.")));
 	iv = PG_GETARG_INTERVAL_P(TA_TIMEOUT);
-	cache = (AggCache *) fcinfo->flinfo->fn_extra;
-	if (cache == NULL)
-		cache = fcinfo->flinfo->fn_extra =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggCache));
 	if (!cache->valid || memcmp(&cache->last, iv, sizeof(Interval)) != 0)
 	{
 		cache->usec = sess_interval_usec(iv, "timeout");
@@ -364,8 +376,7 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	in.start_event = PG_NARGS() > TA_START_EVENT && !PG_ARGISNULL(TA_START_EVENT) &&
 		PG_GETARG_BOOL(TA_START_EVENT);
 
-	sess_state_add(st, &in);
-	PG_RETURN_POINTER(st);
+	PG_RETURN_POINTER(sess_state_add(st, &in));
 }
 
 /* session_merge(sessionstate): transition over stored states. */
@@ -384,14 +395,11 @@ sessionize_merge_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(st);
 
 	if (st == NULL)
-	{
-		st = state_from_datum(aggcxt, PG_GETARG_DATUM(1));
-		PG_RETURN_POINTER(st);
-	}
+		PG_RETURN_POINTER(state_from_datum(aggcxt, PG_GETARG_DATUM(1), NULL));
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "session_merge input",
 								ALLOCSET_DEFAULT_SIZES);
-	in = state_from_datum(tmp, PG_GETARG_DATUM(1));
-	sess_state_merge(st, in, true);
+	in = state_from_datum(tmp, PG_GETARG_DATUM(1), st->rules);
+	st = sess_state_merge(st, in, true);
 	MemoryContextDelete(tmp);
 	PG_RETURN_POINTER(st);
 }
@@ -414,15 +422,8 @@ combine_common(FunctionCallInfo fcinfo, bool check_timeout)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
-	{
-		SessRulesInfo rules = b->rules;
-
-		rules.timeout_us = -1;
-		rules.timeout_mixed = false;
-		a = sess_state_create(aggcxt, &rules);
-	}
-	sess_state_merge(a, b, check_timeout);
-	PG_RETURN_POINTER(a);
+		a = sess_state_create(aggcxt, b->rules);
+	PG_RETURN_POINTER(sess_state_merge(a, b, check_timeout));
 }
 
 Datum
@@ -449,10 +450,17 @@ Datum
 sessionize_agg_deserialfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
+	AggCache   *cache;
+	SessState  *st;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "session deserialize function called in non-aggregate context");
-	PG_RETURN_POINTER(state_from_datum(aggcxt, PG_GETARG_DATUM(0)));
+	/* states of one aggregate share their rules */
+	cache = agg_cache(fcinfo);
+	st = state_from_datum(aggcxt, PG_GETARG_DATUM(0), cache->rules);
+	if (cache->rules == NULL)
+		cache->rules = sess_rules_copy(fcinfo->flinfo->fn_mcxt, st->rules);
+	PG_RETURN_POINTER(st);
 }
 
 /* Final function of both aggregates: the storable state. */
@@ -478,9 +486,9 @@ sessionize_merge2(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	if (PG_ARGISNULL(0))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(1));
-	a = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
-	b = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(1));
-	sess_state_merge(a, b, true);
+	a = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0), NULL);
+	b = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(1), a->rules);
+	a = sess_state_merge(a, b, true);
 	PG_RETURN_BYTEA_P(sess_state_serialize(a));
 }
 
@@ -488,17 +496,43 @@ sessionize_merge2(PG_FUNCTION_ARGS)
 
 #define SESSIONS_COLS 11
 
+static void
+put_session(Tuplestorestate *ts, TupleDesc desc, const SessRules *rules,
+			int64 number, const SessSummary *s,
+			const char *entry, int32 entry_len, const char *exit, int32 exit_len)
+{
+	Datum		values[SESSIONS_COLS];
+	bool		nulls[SESSIONS_COLS];
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int64GetDatum(number);
+	values[1] = TimestampTzGetDatum(s->start);
+	values[2] = TimestampTzGetDatum(s->end);
+	values[3] = Int64GetDatum(sess_duration_ms(s));
+	values[4] = Int64GetDatum(s->events);
+	values[5] = Int64GetDatum(s->views);
+	values[6] = Int64GetDatum(s->engagement_ms);
+	if (s->views > 0)
+	{
+		values[7] = PointerGetDatum(cstring_to_text_with_len(entry, entry_len));
+		values[8] = PointerGetDatum(cstring_to_text_with_len(exit, exit_len));
+	}
+	else
+		nulls[7] = nulls[8] = true;
+	values[9] = BoolGetDatum(sess_engaged(rules, s));
+	values[10] = PointerGetDatum(cstring_to_text(sess_reason_name(s->reason)));
+	tuplestore_putvalues(ts, desc, values, nulls);
+}
+
 Datum
 sessionize_sessions(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc;
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
 	Tuplestorestate *tupstore;
 	MemoryContext oldcxt;
-	SessState  *st;
-	SessSummary *s;
-	int64		n;
-	int64		i;
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	SessReader	r;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_Materialize))
@@ -506,63 +540,102 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("sessions() must be called where a set is accepted"),
 				 errhint("Call it in FROM: SELECT * FROM sessions(state).")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type of sessions() must be a row type");
+	if (tupdesc == NULL)
+	{
+		/* the row type, once per query */
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type of sessions() must be a row type");
+		oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		tupdesc = CreateTupleDescCopy(tupdesc);
+		MemoryContextSwitchTo(oldcxt);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
 
+	/* the executor frees setDesc after each call: hand it a copy */
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
 	tupstore = tuplestore_begin_heap(true, false, work_mem);
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = tupstore;
-	rsinfo->setDesc = tupdesc;
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
 	MemoryContextSwitchTo(oldcxt);
 
-	st = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
-	s = sess_state_sessions(st, &n);
-	for (i = 0; i < n; i++)
+	sess_reader_open(&r, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	if (r.rules.mode == SESS_MODE_SESSIONS)
 	{
-		Datum		values[SESSIONS_COLS];
-		bool		nulls[SESSIONS_COLS];
+		/* straight from the bytes: nothing to build */
+		SessSummary s;
 
-		CHECK_FOR_INTERRUPTS();
-		memset(nulls, 0, sizeof(nulls));
-		values[0] = Int64GetDatum(i + 1);
-		values[1] = TimestampTzGetDatum(s[i].start);
-		values[2] = TimestampTzGetDatum(s[i].end);
-		values[3] = Int64GetDatum(sess_duration_ms(&s[i]));
-		values[4] = Int64GetDatum(s[i].events);
-		values[5] = Int64GetDatum(s[i].views);
-		values[6] = Int64GetDatum(s[i].engagement_ms);
-		if (s[i].has_views)
-		{
-			values[7] = PointerGetDatum(cstring_to_text_with_len(s[i].entry.view.p,
-																 s[i].entry.view.len));
-			values[8] = PointerGetDatum(cstring_to_text_with_len(s[i].exit.view.p,
-																 s[i].exit.view.len));
-		}
-		else
-			nulls[7] = nulls[8] = true;
-		values[9] = BoolGetDatum(sess_engaged(&st->rules, &s[i]));
-		values[10] = PointerGetDatum(cstring_to_text(sess_reason_name(s[i].reason)));
-		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+		while (sess_reader_next(&r, &s))
+			put_session(tupstore, tupdesc, &r.rules, r.done, &s,
+						r.entry.view, r.entry.view_len, r.exit.view, r.exit.view_len);
 	}
+	else
+	{
+		SessState  *st = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0), NULL);
+		int64		n;
+		int64		i;
+		SessSummary *s = sess_state_sessions(st, &n);
+
+		for (i = 0; i < n; i++)
+		{
+			SessView   *en = s[i].v ? &s[i].v->entry : NULL;
+			SessView   *ex = s[i].v ? &s[i].v->exit : NULL;
+
+			CHECK_FOR_INTERRUPTS();
+			put_session(tupstore, tupdesc, st->rules, i + 1, &s[i],
+						en ? en->buf + Max(en->eid_len, 0) : NULL, en ? en->view_len : 0,
+						ex ? ex->buf + Max(ex->eid_len, 0) : NULL, ex ? ex->view_len : 0);
+		}
+	}
+	sess_reader_close(&r);
 	return (Datum) 0;
+}
+
+/* Number of sessions and of events of a state, reading it once. */
+static void
+state_counts(Datum d, int64 *sessions, int64 *events)
+{
+	bytea	   *b = DatumGetByteaPP(d);
+	SessReader	r;
+
+	*sessions = *events = 0;
+	sess_reader_open(&r, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	if (r.rules.mode == SESS_MODE_SESSIONS)
+	{
+		SessSummary s;
+
+		while (sess_reader_next(&r, &s))
+		{
+			(*sessions)++;
+			*events += s.events;
+		}
+	}
+	else
+	{
+		SessState  *st = state_from_datum(CurrentMemoryContext, d, NULL);
+
+		sess_state_sessions(st, sessions);
+		*events = st->nev;
+	}
+	sess_reader_close(&r);
 }
 
 Datum
 sessionize_session_count(PG_FUNCTION_ARGS)
 {
-	SessState  *st = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
-	int64		n;
+	int64		sessions;
+	int64		events;
 
-	sess_state_sessions(st, &n);
-	PG_RETURN_INT64(n);
+	state_counts(PG_GETARG_DATUM(0), &sessions, &events);
+	PG_RETURN_INT64(sessions);
 }
 
 Datum
 sessionize_session_event_count(PG_FUNCTION_ARGS)
 {
-	SessState  *st = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
+	int64		sessions;
+	int64		events;
 
-	PG_RETURN_INT64(sess_state_event_count(st));
+	state_counts(PG_GETARG_DATUM(0), &sessions, &events);
+	PG_RETURN_INT64(events);
 }

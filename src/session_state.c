@@ -24,40 +24,9 @@
 #include "session_state.h"
 
 #define PENDING_MIN	64
+#define STATE_HEADER	offsetof(SessState, sess)
 
 /* ---------------------------------------------------------------- strings */
-
-static void
-str_set(MemoryContext cxt, SessStr *s, const char *p, int32 len)
-{
-	if (len < 0)
-	{
-		s->len = -1;
-		return;
-	}
-	if (len > s->cap)
-	{
-		int32		cap = Max(len, 16);
-
-		if (s->p)
-			pfree(s->p);
-		s->p = MemoryContextAlloc(cxt, cap);
-		s->cap = cap;
-	}
-	if (len > 0)
-		memcpy(s->p, p, len);
-	s->len = len;
-}
-
-static void
-str_free(SessStr *s)
-{
-	if (s->p)
-		pfree(s->p);
-	s->p = NULL;
-	s->cap = 0;
-	s->len = -1;
-}
 
 /* Bytewise comparison, NULL after every value (ORDER BY ... NULLS LAST). */
 static int
@@ -73,49 +42,96 @@ bytes_cmp(const char *a, int32 alen, const char *b, int32 blen)
 	return (alen > blen) - (alen < blen);
 }
 
+static inline const char *
+view_name_ptr(const SessView *v)
+{
+	return v->buf + Max(v->eid_len, 0);
+}
+
 /* Order of view candidates: (ts, event_id, view name). */
 static int
 view_cmp(TimestampTz ats, const char *aeid, int32 aeidlen,
-		 const char *aview, int32 aviewlen,
-		 const SessView *b)
+		 const char *aview, int32 aviewlen, const SessView *b)
 {
 	int			c;
 
 	if (ats != b->ts)
 		return (ats < b->ts) ? -1 : 1;
-	c = bytes_cmp(aeid, aeidlen, b->eid.p, b->eid.len);
+	c = bytes_cmp(aeid, aeidlen, b->buf, b->eid_len);
 	if (c != 0)
 		return c;
-	return bytes_cmp(aview, aviewlen, b->view.p, b->view.len);
+	return bytes_cmp(aview, aviewlen, view_name_ptr(b), b->view_len);
 }
 
 static void
 view_set(MemoryContext cxt, SessView *v, TimestampTz ts,
 		 const char *eid, int32 eidlen, const char *view, int32 viewlen)
 {
+	int32		need = Max(eidlen, 0) + viewlen;
+
+	if (need > v->cap || v->buf == NULL)
+	{
+		int32		cap = Max(need, 16);
+
+		if (v->buf)
+			pfree(v->buf);
+		v->buf = MemoryContextAlloc(cxt, cap);
+		v->cap = cap;
+	}
 	v->ts = ts;
-	str_set(cxt, &v->eid, eid, eidlen);
-	str_set(cxt, &v->view, view, viewlen);
+	v->eid_len = eidlen;
+	v->view_len = viewlen;
+	if (eidlen > 0)
+		memcpy(v->buf, eid, eidlen);
+	if (viewlen > 0)
+		memcpy(v->buf + Max(eidlen, 0), view, viewlen);
+}
+
+static void
+view_copy(MemoryContext cxt, SessView *dst, const SessView *src)
+{
+	view_set(cxt, dst, src->ts, src->buf, src->eid_len,
+			 view_name_ptr(src), src->view_len);
+}
+
+static SessViews *
+views_new(MemoryContext cxt)
+{
+	return MemoryContextAllocZero(cxt, sizeof(SessViews));
+}
+
+static void
+views_free(SessViews *v)
+{
+	if (v == NULL)
+		return;
+	if (v->entry.buf)
+		pfree(v->entry.buf);
+	if (v->exit.buf)
+		pfree(v->exit.buf);
+	pfree(v);
+}
+
+static void
+str_set(MemoryContext cxt, SessStr *s, const char *p, int32 len)
+{
+	s->len = len;
+	if (len < 0)
+		return;
+	if (len > s->cap || s->p == NULL)
+	{
+		int32		cap = Max(len, 8);
+
+		if (s->p)
+			pfree(s->p);
+		s->p = MemoryContextAlloc(cxt, cap);
+		s->cap = cap;
+	}
+	if (len > 0)
+		memcpy(s->p, p, len);
 }
 
 /* ------------------------------------------------------------- summaries */
-
-static void
-summary_free(SessSummary *s)
-{
-	str_free(&s->entry.eid);
-	str_free(&s->entry.view);
-	str_free(&s->exit.eid);
-	str_free(&s->exit.view);
-}
-
-static void
-summary_reset(SessSummary *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->entry.eid.len = s->entry.view.len = -1;
-	s->exit.eid.len = s->exit.view.len = -1;
-}
 
 static int64
 add_engagement(int64 a, int64 b)
@@ -134,18 +150,20 @@ static void
 summary_from_input(MemoryContext cxt, SessSummary *s, const SessInput *in,
 				   int32 day)
 {
-	summary_reset(s);
 	s->start = s->end = in->ts;
 	s->expiry = sess_add_usec(in->ts, in->timeout_us);
-	s->day = day;
 	s->events = 1;
+	s->views = 0;
 	s->engagement_ms = in->engagement_ms;
+	s->day = day;
+	s->reason = SESS_CONTINUES;
+	s->v = NULL;
 	if (in->view_len >= 0)
 	{
 		s->views = 1;
-		s->has_views = true;
-		view_set(cxt, &s->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-		view_set(cxt, &s->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		s->v = views_new(cxt);
+		view_set(cxt, &s->v->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		view_set(cxt, &s->v->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
 	}
 }
 
@@ -162,27 +180,27 @@ summary_add_input(MemoryContext cxt, SessSummary *s, const SessInput *in)
 	if (exp > s->expiry)
 		s->expiry = exp;
 	s->events++;
-	s->engagement_ms = add_engagement(s->engagement_ms, in->engagement_ms);
-	if (in->view_len >= 0)
+	if (in->engagement_ms != 0)
+		s->engagement_ms = add_engagement(s->engagement_ms, in->engagement_ms);
+	if (in->view_len < 0)
+		return;
+	s->views++;
+	if (s->v == NULL)
 	{
-		s->views++;
-		if (!s->has_views)
-		{
-			s->has_views = true;
-			view_set(cxt, &s->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-			view_set(cxt, &s->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-			return;
-		}
-		if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->entry) < 0)
-			view_set(cxt, &s->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-		if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->exit) > 0)
-			view_set(cxt, &s->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		s->v = views_new(cxt);
+		view_set(cxt, &s->v->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		view_set(cxt, &s->v->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		return;
 	}
+	if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->v->entry) < 0)
+		view_set(cxt, &s->v->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+	if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->v->exit) > 0)
+		view_set(cxt, &s->v->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
 }
 
-/* Absorb session b into session a (b's strings are copied, not taken). */
+/* Absorb session b into session a; b is consumed (its views moved or freed). */
 static void
-summary_absorb(MemoryContext cxt, SessSummary *a, const SessSummary *b)
+summary_absorb(MemoryContext cxt, SessSummary *a, SessSummary *b)
 {
 	if (b->start < a->start)
 		a->start = b->start;
@@ -193,19 +211,22 @@ summary_absorb(MemoryContext cxt, SessSummary *a, const SessSummary *b)
 	a->events += b->events;
 	a->views += b->views;
 	a->engagement_ms = add_engagement(a->engagement_ms, b->engagement_ms);
-	if (!b->has_views)
+	if (b->v == NULL)
 		return;
-	if (!a->has_views ||
-		view_cmp(b->entry.ts, b->entry.eid.p, b->entry.eid.len,
-				 b->entry.view.p, b->entry.view.len, &a->entry) < 0)
-		view_set(cxt, &a->entry, b->entry.ts, b->entry.eid.p, b->entry.eid.len,
-				 b->entry.view.p, b->entry.view.len);
-	if (!a->has_views ||
-		view_cmp(b->exit.ts, b->exit.eid.p, b->exit.eid.len,
-				 b->exit.view.p, b->exit.view.len, &a->exit) > 0)
-		view_set(cxt, &a->exit, b->exit.ts, b->exit.eid.p, b->exit.eid.len,
-				 b->exit.view.p, b->exit.view.len);
-	a->has_views = true;
+	if (a->v == NULL)
+	{
+		a->v = b->v;
+		b->v = NULL;
+		return;
+	}
+	if (view_cmp(b->v->entry.ts, b->v->entry.buf, b->v->entry.eid_len,
+				 view_name_ptr(&b->v->entry), b->v->entry.view_len, &a->v->entry) < 0)
+		view_copy(cxt, &a->v->entry, &b->v->entry);
+	if (view_cmp(b->v->exit.ts, b->v->exit.buf, b->v->exit.eid_len,
+				 view_name_ptr(&b->v->exit), b->v->exit.view_len, &a->v->exit) > 0)
+		view_copy(cxt, &a->v->exit, &b->v->exit);
+	views_free(b->v);
+	b->v = NULL;
 }
 
 /* Deep copy of a summary into cxt. */
@@ -213,21 +234,16 @@ static void
 summary_copy(MemoryContext cxt, SessSummary *dst, const SessSummary *src)
 {
 	*dst = *src;
-	memset(&dst->entry.eid, 0, sizeof(SessStr));
-	memset(&dst->entry.view, 0, sizeof(SessStr));
-	memset(&dst->exit.eid, 0, sizeof(SessStr));
-	memset(&dst->exit.view, 0, sizeof(SessStr));
-	str_set(cxt, &dst->entry.eid, src->entry.eid.p, src->entry.eid.len);
-	str_set(cxt, &dst->entry.view, src->entry.view.p, src->entry.view.len);
-	str_set(cxt, &dst->exit.eid, src->exit.eid.p, src->exit.eid.len);
-	str_set(cxt, &dst->exit.view, src->exit.view.p, src->exit.view.len);
-	if (!src->has_views)
-		dst->entry.eid.len = dst->entry.view.len =
-			dst->exit.eid.len = dst->exit.view.len = -1;
+	if (src->v)
+	{
+		dst->v = views_new(cxt);
+		view_copy(cxt, &dst->v->entry, &src->v->entry);
+		view_copy(cxt, &dst->v->exit, &src->v->exit);
+	}
 }
 
 bool
-sess_engaged(const SessRulesInfo *rules, const SessSummary *s)
+sess_engaged(const SessRules *rules, const SessSummary *s)
 {
 	return sess_duration_ms(s) > rules->engaged_duration_ms ||
 		s->views >= rules->engaged_views;
@@ -240,57 +256,109 @@ sess_duration_ms(const SessSummary *s)
 	return (s->end - s->start) / 1000;
 }
 
+/* ------------------------------------------------------------------ rules */
+
+SessRules *
+sess_rules_copy(MemoryContext cxt, const SessRules *r)
+{
+	SessRules  *c = MemoryContextAlloc(cxt, sizeof(SessRules));
+
+	*c = *r;
+	if (r->tzname)
+	{
+		c->tzname = MemoryContextStrdup(cxt, r->tzname);
+		sess_day_cache_init(&c->day, sess_lookup_tz(c->tzname));
+	}
+	return c;
+}
+
+bool
+sess_rules_equal(const SessRules *a, const SessRules *b)
+{
+	if (a == b)
+		return true;
+	if (a->mode != b->mode || a->key_rules != b->key_rules ||
+		a->max_duration_us != b->max_duration_us ||
+		a->engaged_duration_ms != b->engaged_duration_ms ||
+		a->engaged_views != b->engaged_views)
+		return false;
+	if ((a->tzname == NULL) != (b->tzname == NULL) ||
+		(a->tzname && strcmp(a->tzname, b->tzname) != 0))
+		return false;
+	return true;
+}
+
+static inline int32
+rules_day(SessRules *r, TimestampTz ts)
+{
+	return r->tzname ? sess_local_day(&r->day, ts) : SESS_NO_DAY;
+}
+
 /* ------------------------------------------------------------------ state */
 
-SessState *
-sess_state_create(MemoryContext cxt, const SessRulesInfo *rules)
+/*
+ * Session capacity for at least n sessions, filling the allocator's
+ * power-of-two chunk: a hash aggregate holds one state per user.
+ */
+static int32
+capacity_for(int64 n)
 {
-	SessState  *st = MemoryContextAllocZero(cxt, sizeof(SessState));
+	Size		need = STATE_HEADER + (Size) Max(n, 1) * sizeof(SessSummary);
+	Size		size = 256;
 
+	if (n > (int64) ((MaxAllocSize - STATE_HEADER) / sizeof(SessSummary)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many sessions in one session state")));
+	while (size < need && size < 8192)
+		size *= 2;
+	if (size < need)
+		size = need + need / 2;
+	if (size > MaxAllocSize)
+		size = MaxAllocSize;
+	return (int32) ((size - STATE_HEADER) / sizeof(SessSummary));
+}
+
+static SessState *
+state_alloc(MemoryContext cxt, SessRules *rules, int64 n)
+{
+	int32		cap = capacity_for(n);
+	SessState  *st = MemoryContextAllocZero(cxt, STATE_HEADER + cap * sizeof(SessSummary));
+
+	st->rules = rules;
 	st->cxt = cxt;
-	st->rules = *rules;
-	if (rules->tzname)
-	{
-		st->rules.tzname = MemoryContextStrdup(cxt, rules->tzname);
-		sess_day_cache_init(&st->day, sess_lookup_tz(st->rules.tzname));
-	}
+	st->timeout_us = -1;
 	st->ev_sorted = true;
+	st->sesscap = cap;
 	return st;
 }
 
-static int32
-state_day(SessState *st, TimestampTz ts)
+SessState *
+sess_state_create(MemoryContext cxt, SessRules *rules)
 {
-	return st->rules.tzname ? sess_local_day(&st->day, ts) : SESS_NO_DAY;
+	return state_alloc(cxt, rules, 1);
+}
+
+static SessState *
+state_grow(SessState *st, int64 need)
+{
+	int32		cap;
+
+	if (need <= st->sesscap)
+		return st;
+	cap = capacity_for(Max(need, (int64) st->sesscap * 2));
+	st = repalloc(st, STATE_HEADER + cap * sizeof(SessSummary));
+	st->sesscap = cap;
+	return st;
 }
 
 static void
-note_timeout(SessRulesInfo *r, int64 timeout_us)
+note_timeout(SessState *st, int64 timeout_us)
 {
-	if (r->timeout_us < 0)
-		r->timeout_us = timeout_us;
-	else if (r->timeout_us != timeout_us)
-		r->timeout_mixed = true;
-}
-
-static SessSummary *
-grow_summaries(MemoryContext cxt, SessSummary *arr, int *cap, int need)
-{
-	if (need > *cap)
-	{
-		int			newcap = Max(need, Max(8, *cap * 2));
-
-		if ((Size) newcap * sizeof(SessSummary) > MaxAllocSize)
-			newcap = need;
-		if ((Size) newcap * sizeof(SessSummary) > MaxAllocSize)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many sessions in one session state")));
-		arr = arr ? repalloc(arr, newcap * sizeof(SessSummary))
-			: MemoryContextAlloc(cxt, newcap * sizeof(SessSummary));
-		*cap = newcap;
-	}
-	return arr;
+	if (st->timeout_us < 0)
+		st->timeout_us = timeout_us;
+	else if (st->timeout_us != timeout_us)
+		st->timeout_mixed = true;
 }
 
 static int
@@ -303,21 +371,18 @@ summary_start_cmp(const void *a, const void *b)
 }
 
 /*
- * Sweep the sorted arrays a[] and b[] (each sorted by start) into one fully
- * merged session list.  Items of a[] and b[] are consumed: their strings are
- * either moved into the result or freed.
+ * Sweep the arrays a[] and b[] (each sorted by start) into out[] (room for
+ * na + nb) as one fully merged session list: sessions are consumed, their
+ * views moved into the result or freed.  Returns the number of sessions.
  */
-static SessSummary *
-sweep_merge(MemoryContext cxt, SessSummary *a, int na, SessSummary *b, int nb,
-			int *nout, int *capout)
+static int32
+sweep_merge(MemoryContext cxt, SessSummary *a, int32 na,
+			SessSummary *b, int32 nb, SessSummary *out)
 {
-	SessSummary *out;
-	int			cap = 0;
-	int			n = 0;
-	int			i = 0;
-	int			j = 0;
+	int32		n = 0;
+	int32		i = 0;
+	int32		j = 0;
 
-	out = grow_summaries(cxt, NULL, &cap, Max(na + nb, 1));
 	while (i < na || j < nb)
 	{
 		SessSummary *next;
@@ -330,42 +395,79 @@ sweep_merge(MemoryContext cxt, SessSummary *a, int na, SessSummary *b, int nb,
 
 		if (n > 0 && sess_joins(out[n - 1].expiry, out[n - 1].day,
 								next->start, next->day))
-		{
 			summary_absorb(cxt, &out[n - 1], next);
-			summary_free(next);
-		}
 		else
-			out[n++] = *next;	/* take ownership of the strings */
+			out[n++] = *next;	/* takes the views */
 	}
-	*nout = n;
-	*capout = cap;
+	return n;
+}
+
+/* Merge sorted b[] into the state's sessions: returns the new state. */
+static SessState *
+state_sweep(SessState *st, SessSummary *b, int32 nb)
+{
+	SessState  *out = state_alloc(st->cxt, st->rules, (int64) st->nsess + nb);
+
+	memcpy(out, st, STATE_HEADER);
+	out->sesscap = capacity_for((int64) st->nsess + nb);
+	out->nsess = sweep_merge(st->cxt, st->sess, st->nsess, b, nb, out->sess);
+	pfree(st);
 	return out;
 }
 
+/*
+ * Sweep the pending sessions in without moving the state: the sessions are
+ * shifted to the end of the array and merged forward into its front.  The
+ * write position never passes the read position, since every session
+ * written consumed at least one input.  Needs room for nsess + npend.
+ */
 static void
-flush_pending(SessState *st)
+flush_pending_inplace(SessState *st)
 {
-	SessSummary *merged;
-	int			n;
-	int			cap;
+	int32		npend = st->npend;
+	int32		nsess = st->nsess;
+	int32		n = 0;
+	int32		i = 0;
+	int32		j = 0;
+	SessSummary *a = st->sess + npend;
 
-	if (st->npend == 0)
-		return;
-	qsort(st->pend, st->npend, sizeof(SessSummary), summary_start_cmp);
-	merged = sweep_merge(st->cxt, st->sess, st->nsess, st->pend, st->npend,
-						 &n, &cap);
-	if (st->sess)
-		pfree(st->sess);
-	st->sess = merged;
+	Assert(st->sesscap >= nsess + npend);
+	qsort(st->pend, npend, sizeof(SessSummary), summary_start_cmp);
+	memmove(a, st->sess, nsess * sizeof(SessSummary));
+	while (i < nsess || j < npend)
+	{
+		SessSummary next;
+
+		CHECK_FOR_INTERRUPTS();
+		if (j >= npend || (i < nsess && a[i].start <= st->pend[j].start))
+			next = a[i++];
+		else
+			next = st->pend[j++];
+
+		if (n > 0 && sess_joins(st->sess[n - 1].expiry, st->sess[n - 1].day,
+								next.start, next.day))
+			summary_absorb(st->cxt, &st->sess[n - 1], &next);
+		else
+			st->sess[n++] = next;	/* takes the views */
+	}
 	st->nsess = n;
-	st->sesscap = cap;
 	st->npend = 0;
 }
 
-static void
+static SessState *
+flush_pending(SessState *st)
+{
+	if (st->npend == 0)
+		return st;
+	st = state_grow(st, (int64) st->nsess + st->npend);
+	flush_pending_inplace(st);
+	return st;
+}
+
+static SessState *
 add_sessions_mode(SessState *st, const SessInput *in)
 {
-	int32		day = state_day(st, in->ts);
+	int32		day = rules_day(st->rules, in->ts);
 
 	if (st->nsess > 0 && in->ts >= st->sess[st->nsess - 1].start)
 	{
@@ -379,21 +481,28 @@ add_sessions_mode(SessState *st, const SessInput *in)
 			summary_add_input(st->cxt, last, in);
 		else
 		{
-			st->sess = grow_summaries(st->cxt, st->sess, &st->sesscap, st->nsess + 1);
+			st = state_grow(st, (int64) st->nsess + 1);
 			summary_from_input(st->cxt, &st->sess[st->nsess++], in, day);
 		}
-		return;
+		return st;
 	}
 	if (st->nsess == 0 && st->npend == 0)
 	{
-		st->sess = grow_summaries(st->cxt, st->sess, &st->sesscap, 1);
 		summary_from_input(st->cxt, &st->sess[st->nsess++], in, day);
-		return;
+		return st;
 	}
-	st->pend = grow_summaries(st->cxt, st->pend, &st->pendcap, st->npend + 1);
+	if (st->npend >= st->pendcap)
+	{
+		int32		cap = Max(PENDING_MIN, st->pendcap * 2);
+
+		st->pend = st->pend ? repalloc(st->pend, cap * sizeof(SessSummary))
+			: MemoryContextAlloc(st->cxt, cap * sizeof(SessSummary));
+		st->pendcap = cap;
+	}
 	summary_from_input(st->cxt, &st->pend[st->npend++], in, day);
 	if (st->npend >= Max(PENDING_MIN, st->nsess))
-		flush_pending(st);
+		st = flush_pending(st);
+	return st;
 }
 
 /* ------------------------------------------------------------ events mode */
@@ -440,17 +549,19 @@ grow_events(SessState *st, int64 need)
 }
 
 static void
-event_copy_in(MemoryContext cxt, SessEventRec *e, const SessInput *in)
+event_set(MemoryContext cxt, SessEventRec *e, TimestampTz ts, int64 timeout_us,
+		  int64 engagement_ms, bool start_event,
+		  const char *eid, int32 eidlen, const char *key, int32 keylen,
+		  const char *view, int32 viewlen)
 {
 	memset(e, 0, sizeof(*e));
-	e->ts = in->ts;
-	e->timeout_us = in->timeout_us;
-	e->engagement_ms = in->engagement_ms;
-	e->start_event = in->start_event;
-	e->eid.len = e->key.len = e->view.len = -1;
-	str_set(cxt, &e->eid, in->eid, in->eid_len);
-	str_set(cxt, &e->key, in->key, in->key_len);
-	str_set(cxt, &e->view, in->view, in->view_len);
+	e->ts = ts;
+	e->timeout_us = timeout_us;
+	e->engagement_ms = engagement_ms;
+	e->start_event = start_event;
+	str_set(cxt, &e->eid, eid, eidlen);
+	str_set(cxt, &e->key, key, keylen);
+	str_set(cxt, &e->view, view, viewlen);
 }
 
 static void
@@ -460,100 +571,83 @@ add_events_mode(SessState *st, const SessInput *in)
 
 	grow_events(st, st->nev + 1);
 	e = &st->ev[st->nev];
-	event_copy_in(st->cxt, e, in);
+	event_set(st->cxt, e, in->ts, in->timeout_us, in->engagement_ms,
+			  in->start_event, in->eid, in->eid_len, in->key, in->key_len,
+			  in->view, in->view_len);
 	if (st->nev > 0 && st->ev_sorted && event_cmp(&st->ev[st->nev - 1], e) > 0)
 		st->ev_sorted = false;
 	st->nev++;
 }
 
-void
+SessState *
 sess_state_add(SessState *st, const SessInput *in)
 {
-	note_timeout(&st->rules, in->timeout_us);
-	if (st->rules.mode == SESS_MODE_SESSIONS)
-		add_sessions_mode(st, in);
-	else
-		add_events_mode(st, in);
+	note_timeout(st, in->timeout_us);
+	if (st->rules->mode == SESS_MODE_SESSIONS)
+		return add_sessions_mode(st, in);
+	add_events_mode(st, in);
+	return st;
 }
 
-void
+SessState *
 sess_state_normalize(SessState *st)
 {
-	if (st->rules.mode == SESS_MODE_SESSIONS)
-		flush_pending(st);
-	else if (!st->ev_sorted)
+	if (st->rules->mode == SESS_MODE_SESSIONS)
+		return flush_pending(st);
+	if (!st->ev_sorted)
 	{
 		qsort(st->ev, st->nev, sizeof(SessEventRec), event_cmp);
 		st->ev_sorted = true;
 	}
+	return st;
 }
 
 /* ---------------------------------------------------------------- merging */
 
-bool
-sess_rules_equal(const SessRulesInfo *a, const SessRulesInfo *b,
-				 bool check_timeout)
-{
-	if (a->mode != b->mode || a->key_rules != b->key_rules ||
-		a->max_duration_us != b->max_duration_us ||
-		a->engaged_duration_ms != b->engaged_duration_ms ||
-		a->engaged_views != b->engaged_views)
-		return false;
-	if ((a->tzname == NULL) != (b->tzname == NULL) ||
-		(a->tzname && strcmp(a->tzname, b->tzname) != 0))
-		return false;
-	if (check_timeout && !a->timeout_mixed && !b->timeout_mixed &&
-		a->timeout_us >= 0 && b->timeout_us >= 0 &&
-		a->timeout_us != b->timeout_us)
-		return false;
-	return true;
-}
-
 /*
- * Merge src into dst: the sessions of the union of both event sets.
- * check_timeout: also refuse states whose single timeouts differ (user-level
- * merges); partial states of one aggregate with per-row timeouts may differ.
+ * Merge src into dst: the sessions of the union of both event sets.  src is
+ * left as it was.  check_timeout: also refuse states whose single timeouts
+ * differ (user-level merges); partial states of one aggregate with per-row
+ * timeouts may legitimately differ.
  */
-void
+SessState *
 sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
 {
-	if (!sess_rules_equal(&dst->rules, &src->rules, check_timeout))
+	if (!sess_rules_equal(dst->rules, src->rules) ||
+		(check_timeout && !dst->timeout_mixed && !src->timeout_mixed &&
+		 dst->timeout_us >= 0 && src->timeout_us >= 0 &&
+		 dst->timeout_us != src->timeout_us))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge session states built under different rules"),
 				 errdetail("Only states built with the same timeout, max_duration, day_boundary, split rules and engagement thresholds can be merged."),
 				 errhint("Rebuild one of the states with the rules of the other.")));
 
-	if (src->rules.timeout_us >= 0)
+	if (src->timeout_us >= 0)
 	{
-		note_timeout(&dst->rules, src->rules.timeout_us);
-		if (src->rules.timeout_mixed)
-			dst->rules.timeout_mixed = true;
+		note_timeout(dst, src->timeout_us);
+		if (src->timeout_mixed)
+			dst->timeout_mixed = true;
 	}
 
-	if (dst->rules.mode == SESS_MODE_SESSIONS)
+	if (dst->rules->mode == SESS_MODE_SESSIONS)
 	{
-		SessSummary *copy;
-		SessSummary *merged;
-		int			i;
-		int			n;
-		int			cap;
+		int32		nb = src->nsess + src->npend;
+		SessSummary *b;
+		int32		i;
 
-		flush_pending(dst);
-		flush_pending(src);
-		if (src->nsess == 0)
-			return;
-		copy = MemoryContextAlloc(dst->cxt, src->nsess * sizeof(SessSummary));
+		if (nb == 0)
+			return dst;
+		dst = flush_pending(dst);
+		b = MemoryContextAlloc(dst->cxt, nb * sizeof(SessSummary));
 		for (i = 0; i < src->nsess; i++)
-			summary_copy(dst->cxt, &copy[i], &src->sess[i]);
-		merged = sweep_merge(dst->cxt, dst->sess, dst->nsess, copy, src->nsess,
-							 &n, &cap);
-		if (dst->sess)
-			pfree(dst->sess);
-		pfree(copy);
-		dst->sess = merged;
-		dst->nsess = n;
-		dst->sesscap = cap;
+			summary_copy(dst->cxt, &b[i], &src->sess[i]);
+		for (i = 0; i < src->npend; i++)
+			summary_copy(dst->cxt, &b[src->nsess + i], &src->pend[i]);
+		if (src->npend > 0)
+			qsort(b, nb, sizeof(SessSummary), summary_start_cmp);
+		dst = state_sweep(dst, b, nb);
+		pfree(b);
 	}
 	else
 	{
@@ -563,25 +657,15 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
 		for (i = 0; i < src->nev; i++)
 		{
 			SessEventRec *s = &src->ev[i];
-			SessEventRec *d = &dst->ev[dst->nev++];
 
 			CHECK_FOR_INTERRUPTS();
-			*d = *s;
-			memset(&d->eid, 0, sizeof(SessStr));
-			memset(&d->key, 0, sizeof(SessStr));
-			memset(&d->view, 0, sizeof(SessStr));
-			str_set(dst->cxt, &d->eid, s->eid.p, s->eid.len);
-			str_set(dst->cxt, &d->key, s->key.p, s->key.len);
-			str_set(dst->cxt, &d->view, s->view.p, s->view.len);
-			if (s->eid.len < 0)
-				d->eid.len = -1;
-			if (s->key.len < 0)
-				d->key.len = -1;
-			if (s->view.len < 0)
-				d->view.len = -1;
+			event_set(dst->cxt, &dst->ev[dst->nev++], s->ts, s->timeout_us,
+					  s->engagement_ms, s->start_event, s->eid.p, s->eid.len,
+					  s->key.p, s->key.len, s->view.p, s->view.len);
 		}
-		dst->ev_sorted = false;
+		dst->ev_sorted = (src->nev == 0 && dst->ev_sorted);
 	}
+	return dst;
 }
 
 /* --------------------------------------------------------------- read-out */
@@ -590,9 +674,9 @@ int64
 sess_state_event_count(SessState *st)
 {
 	int64		n = 0;
-	int			i;
+	int32		i;
 
-	if (st->rules.mode == SESS_MODE_EVENTS)
+	if (st->rules->mode == SESS_MODE_EVENTS)
 		return st->nev;
 	for (i = 0; i < st->nsess; i++)
 		n += st->sess[i].events;
@@ -610,41 +694,21 @@ keys_differ(const SessEventRec *a, const SessEventRec *b)
 }
 
 /*
- * The sessions of a state, in start order, as an array the caller may read
- * (SESSIONS mode: the state's own array; EVENTS mode: derived in the current
- * memory context by running sess_step() over the sorted events).
+ * The sessions of an EVENTS-mode state, in start order, derived in the
+ * current memory context by running sess_step() over the sorted events.
  */
 SessSummary *
 sess_state_sessions(SessState *st, int64 *count)
 {
-	SessSummary *out;
-	int			cap = 0;
-	int			n = 0;
+	SessSummary *out = NULL;
+	int64		cap = 0;
+	int64		n = 0;
 	int64		i;
 	SessTracker tr;
 
-	sess_state_normalize(st);
-	if (st->rules.mode == SESS_MODE_SESSIONS)
-	{
-		int			k;
-
-		for (k = 0; k < st->nsess; k++)
-		{
-			SessSummary *s = &st->sess[k];
-
-			if (k == 0)
-				s->reason = SESS_FIRST;
-			else if (s->start > st->sess[k - 1].expiry)
-				s->reason = SESS_TIMEOUT;
-			else
-				s->reason = SESS_DAY;
-		}
-		*count = st->nsess;
-		return st->sess;
-	}
-
+	Assert(st->rules->mode == SESS_MODE_EVENTS);
+	st = sess_state_normalize(st);
 	memset(&tr, 0, sizeof(tr));
-	out = NULL;
 	for (i = 0; i < st->nev; i++)
 	{
 		SessEventRec *e = &st->ev[i];
@@ -655,8 +719,8 @@ sess_state_sessions(SessState *st, int64 *count)
 		CHECK_FOR_INTERRUPTS();
 		se.ts = e->ts;
 		se.timeout_us = e->timeout_us;
-		se.max_duration_us = st->rules.max_duration_us;
-		se.day = state_day(st, e->ts);
+		se.max_duration_us = st->rules->max_duration_us;
+		se.day = rules_day(st->rules, e->ts);
 		se.key_changed = (i > 0 && keys_differ(&st->ev[i - 1], e));
 		se.start_event = e->start_event;
 		r = sess_step(&tr, &se);
@@ -673,7 +737,14 @@ sess_state_sessions(SessState *st, int64 *count)
 		in.view_len = e->view.len;
 		if (r != SESS_CONTINUES)
 		{
-			out = grow_summaries(CurrentMemoryContext, out, &cap, n + 1);
+			if (n >= cap)
+			{
+				cap = Max(16, cap * 2);
+				if ((Size) cap * sizeof(SessSummary) > MaxAllocHugeSize)
+					elog(ERROR, "too many sessions");
+				out = out ? repalloc_huge(out, cap * sizeof(SessSummary))
+					: palloc_extended(cap * sizeof(SessSummary), MCXT_ALLOC_HUGE);
+			}
 			summary_from_input(CurrentMemoryContext, &out[n], &in, se.day);
 			out[n].reason = r;
 			n++;
@@ -705,117 +776,197 @@ sess_state_sessions(SessState *st, int64 *count)
 #define SZ_FLAG_KEY_RULES		0x01
 #define SZ_FLAG_TIMEOUT_MIXED	0x02
 #define SZ_FLAG_ALL				0x03
-#define SZ_HEADER_MIN	(4 + 3 + 8 * 3 + 4 + 4 + 8)
+#define SZ_HEADER_SIZE	(4 + 3 + 8 * 3 + 4 + 4 + 8)		/* plus tzname bytes */
 #define SZ_SESSION_MIN	(8 * 3 + 4 + 8 * 3)
+#define SZ_VIEW_MIN		(8 + 4 + 4)
 #define SZ_EVENT_MIN	(8 * 3 + 1 + 4 * 3)
 
-static void
-put_i64(StringInfo buf, int64 v)
+static inline char *
+w_u8(char *p, uint8 v)
 {
-	uint64		n = pg_hton64((uint64) v);
-
-	appendBinaryStringInfo(buf, (char *) &n, 8);
+	*p = (char) v;
+	return p + 1;
 }
 
-static void
-put_i32(StringInfo buf, int32 v)
+static inline char *
+w_i32(char *p, int32 v)
 {
 	uint32		n = pg_hton32((uint32) v);
 
-	appendBinaryStringInfo(buf, (char *) &n, 4);
+	memcpy(p, &n, 4);
+	return p + 4;
 }
 
-static void
-put_u8(StringInfo buf, uint8 v)
+static inline char *
+w_i64(char *p, int64 v)
 {
-	appendBinaryStringInfo(buf, (char *) &v, 1);
+	uint64		n = pg_hton64((uint64) v);
+
+	memcpy(p, &n, 8);
+	return p + 8;
 }
 
-static void
-put_str(StringInfo buf, const char *p, int32 len)
+static inline char *
+w_str(char *p, const char *s, int32 len)
 {
-	put_i32(buf, len < 0 ? -1 : len);
+	p = w_i32(p, len < 0 ? -1 : len);
 	if (len > 0)
-		appendBinaryStringInfo(buf, p, len);
+	{
+		memcpy(p, s, len);
+		p += len;
+	}
+	return p;
+}
+
+static inline Size
+str_size(int32 len)
+{
+	return 4 + Max(len, 0);
+}
+
+/*
+ * The state with its pending sessions swept in, leaving st itself valid and
+ * unchanged in meaning: final and serialize functions may be called while
+ * the aggregate goes on (window aggregates), so they must not move the
+ * state.  The sweep happens in place when the array has room; otherwise a
+ * flushed copy is built in the current memory context.
+ */
+static SessState *
+state_for_reading(SessState *st)
+{
+	SessState  *tmp;
+	int32		i;
+
+	if (st->rules->mode == SESS_MODE_EVENTS)
+		return sess_state_normalize(st);	/* sorts in place, never moves */
+	if (st->npend == 0)
+		return st;
+	if (st->sesscap >= st->nsess + st->npend)
+	{
+		flush_pending_inplace(st);
+		return st;
+	}
+	tmp = state_alloc(CurrentMemoryContext, st->rules, (int64) st->nsess + st->npend);
+	tmp->timeout_us = st->timeout_us;
+	tmp->timeout_mixed = st->timeout_mixed;
+	for (i = 0; i < st->nsess; i++)
+		summary_copy(CurrentMemoryContext, &tmp->sess[i], &st->sess[i]);
+	tmp->nsess = st->nsess;
+	tmp->pend = palloc(st->npend * sizeof(SessSummary));
+	tmp->pendcap = st->npend;
+	for (i = 0; i < st->npend; i++)
+		summary_copy(CurrentMemoryContext, &tmp->pend[i], &st->pend[i]);
+	tmp->npend = st->npend;
+	return flush_pending(tmp);
 }
 
 bytea *
 sess_state_serialize(SessState *st)
 {
-	StringInfoData buf;
-	const SessRulesInfo *r = &st->rules;
+	SessRules  *r;
+	int32		tzlen;
+	Size		size;
 	int64		i;
 	uint8		flags = 0;
+	char	   *buf;
+	char	   *p;
 
-	sess_state_normalize(st);
-	initStringInfo(&buf);
-	appendStringInfoSpaces(&buf, VARHDRSZ);
-	appendBinaryStringInfo(&buf, SZ_MAGIC, 4);
-	put_u8(&buf, SZ_VERSION);
-	put_u8(&buf, (uint8) r->mode);
-	if (r->key_rules)
-		flags |= SZ_FLAG_KEY_RULES;
-	if (r->timeout_mixed)
-		flags |= SZ_FLAG_TIMEOUT_MIXED;
-	put_u8(&buf, flags);
-	put_i64(&buf, r->timeout_us);
-	put_i64(&buf, r->max_duration_us);
-	put_i64(&buf, r->engaged_duration_ms);
-	put_i32(&buf, r->engaged_views);
-	put_str(&buf, r->tzname, r->tzname ? (int32) strlen(r->tzname) : -1);
+	st = state_for_reading(st);
+	r = st->rules;
+	tzlen = r->tzname ? (int32) strlen(r->tzname) : -1;
 
+	/* exact size first, then one allocation */
+	size = VARHDRSZ + SZ_HEADER_SIZE + Max(tzlen, 0);
 	if (r->mode == SESS_MODE_SESSIONS)
 	{
-		put_i64(&buf, st->nsess);
 		for (i = 0; i < st->nsess; i++)
 		{
 			SessSummary *s = &st->sess[i];
 
-			put_i64(&buf, s->start);
-			put_i64(&buf, s->end);
-			put_i64(&buf, s->expiry);
-			put_i32(&buf, s->day);
-			put_i64(&buf, s->events);
-			put_i64(&buf, s->views);
-			put_i64(&buf, s->engagement_ms);
-			if (s->views > 0)
+			size += SZ_SESSION_MIN;
+			if (s->v)
+				size += 2 * 8 + str_size(s->v->entry.eid_len) + str_size(s->v->entry.view_len) +
+					str_size(s->v->exit.eid_len) + str_size(s->v->exit.view_len);
+		}
+	}
+	else
+	{
+		for (i = 0; i < st->nev; i++)
+			size += 8 * 3 + 1 + str_size(st->ev[i].eid.len) +
+				str_size(st->ev[i].key.len) + str_size(st->ev[i].view.len);
+	}
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("session state too large to store"),
+				 errdetail("It would take %zu bytes.", size)));
+
+	buf = palloc(size);
+	SET_VARSIZE(buf, size);
+	p = buf + VARHDRSZ;
+	memcpy(p, SZ_MAGIC, 4);
+	p += 4;
+	p = w_u8(p, SZ_VERSION);
+	p = w_u8(p, (uint8) r->mode);
+	if (r->key_rules)
+		flags |= SZ_FLAG_KEY_RULES;
+	if (st->timeout_mixed)
+		flags |= SZ_FLAG_TIMEOUT_MIXED;
+	p = w_u8(p, flags);
+	p = w_i64(p, st->timeout_us);
+	p = w_i64(p, r->max_duration_us);
+	p = w_i64(p, r->engaged_duration_ms);
+	p = w_i32(p, r->engaged_views);
+	p = w_str(p, r->tzname, tzlen);
+	if (r->mode == SESS_MODE_SESSIONS)
+	{
+		p = w_i64(p, st->nsess);
+		for (i = 0; i < st->nsess; i++)
+		{
+			SessSummary *s = &st->sess[i];
+
+			p = w_i64(p, s->start);
+			p = w_i64(p, s->end);
+			p = w_i64(p, s->expiry);
+			p = w_i32(p, s->day);
+			p = w_i64(p, s->events);
+			p = w_i64(p, s->views);
+			p = w_i64(p, s->engagement_ms);
+			if (s->v)
 			{
-				put_i64(&buf, s->entry.ts);
-				put_str(&buf, s->entry.eid.p, s->entry.eid.len);
-				put_str(&buf, s->entry.view.p, s->entry.view.len);
-				put_i64(&buf, s->exit.ts);
-				put_str(&buf, s->exit.eid.p, s->exit.eid.len);
-				put_str(&buf, s->exit.view.p, s->exit.view.len);
+				SessView   *vs[2] = {&s->v->entry, &s->v->exit};
+				int			k;
+
+				for (k = 0; k < 2; k++)
+				{
+					p = w_i64(p, vs[k]->ts);
+					p = w_str(p, vs[k]->buf, vs[k]->eid_len);
+					p = w_str(p, view_name_ptr(vs[k]), vs[k]->view_len);
+				}
 			}
 		}
 	}
 	else
 	{
-		put_i64(&buf, st->nev);
+		p = w_i64(p, st->nev);
 		for (i = 0; i < st->nev; i++)
 		{
 			SessEventRec *e = &st->ev[i];
 
-			put_i64(&buf, e->ts);
-			put_i64(&buf, e->timeout_us);
-			put_i64(&buf, e->engagement_ms);
-			put_u8(&buf, e->start_event ? 1 : 0);
-			put_str(&buf, e->eid.p, e->eid.len);
-			put_str(&buf, e->key.p, e->key.len);
-			put_str(&buf, e->view.p, e->view.len);
+			p = w_i64(p, e->ts);
+			p = w_i64(p, e->timeout_us);
+			p = w_i64(p, e->engagement_ms);
+			p = w_u8(p, e->start_event ? 1 : 0);
+			p = w_str(p, e->eid.p, e->eid.len);
+			p = w_str(p, e->key.p, e->key.len);
+			p = w_str(p, e->view.p, e->view.len);
 		}
 	}
-	SET_VARSIZE(buf.data, buf.len);
-	return (bytea *) buf.data;
+	Assert(p == buf + size);
+	return (bytea *) buf;
 }
 
-/* Reader with bounds checks: every failure is a corrupt-state error. */
-typedef struct Reader
-{
-	const char *p;
-	int			len;
-	int			off;
-} Reader;
+/* ----------------------------------------------------- validating reader */
 
 static void pg_attribute_noreturn()
 corrupt(const char *what)
@@ -827,22 +978,22 @@ corrupt(const char *what)
 			 errhint("Session states come from session_agg() or session_merge(); rebuild it from the events.")));
 }
 
-static void
-need(Reader *r, int n, const char *what)
+static inline void
+need(SessReader *r, int64 n, const char *what)
 {
 	if (n < 0 || r->len - r->off < n)
 		corrupt(what);
 }
 
 static uint8
-get_u8(Reader *r, const char *what)
+get_u8(SessReader *r, const char *what)
 {
 	need(r, 1, what);
 	return (uint8) r->p[r->off++];
 }
 
 static int32
-get_i32(Reader *r, const char *what)
+get_i32(SessReader *r, const char *what)
 {
 	uint32		n;
 
@@ -853,7 +1004,7 @@ get_i32(Reader *r, const char *what)
 }
 
 static int64
-get_i64(Reader *r, const char *what)
+get_i64(SessReader *r, const char *what)
 {
 	uint64		n;
 
@@ -863,28 +1014,31 @@ get_i64(Reader *r, const char *what)
 	return (int64) pg_ntoh64(n);
 }
 
-/* A text value: length checked, valid in the database encoding, no NUL. */
-static void
-get_str(Reader *r, MemoryContext cxt, SessStr *s, bool nullable, const char *what)
+/*
+ * A text value in place: length checked, valid in the database encoding, no
+ * NUL byte.  Returns its length (-1 for NULL, allowed only if nullable).
+ */
+static int32
+get_str(SessReader *r, const char **s, bool nullable, const char *what)
 {
 	int32		len = get_i32(r, what);
 
-	memset(s, 0, sizeof(*s));
-	s->len = -1;
+	*s = NULL;
 	if (len == -1 && nullable)
-		return;
+		return -1;
 	if (len < 0)
 		corrupt(what);
 	need(r, len, what);
-	if (memchr(r->p + r->off, '\0', len) != NULL ||
-		!pg_verify_mbstr(GetDatabaseEncoding(), r->p + r->off, len, true))
+	*s = r->p + r->off;
+	if (memchr(*s, '\0', len) != NULL ||
+		!pg_verify_mbstr(GetDatabaseEncoding(), *s, len, true))
 		corrupt(what);
-	str_set(cxt, s, r->p + r->off, len);
 	r->off += len;
+	return len;
 }
 
 static TimestampTz
-get_ts(Reader *r, const char *what)
+get_ts(SessReader *r, const char *what)
 {
 	TimestampTz ts = get_i64(r, what);
 
@@ -894,144 +1048,225 @@ get_ts(Reader *r, const char *what)
 }
 
 static void
-get_view(Reader *r, MemoryContext cxt, SessView *v, const SessSummary *s,
-		 const char *what)
+get_view(SessReader *r, SessViewRef *v, const SessSummary *s, const char *what)
 {
 	v->ts = get_ts(r, what);
 	if (v->ts < s->start || v->ts > s->end)
 		corrupt(what);
-	get_str(r, cxt, &v->eid, true, what);
-	get_str(r, cxt, &v->view, false, what);
+	v->eid_len = get_str(r, &v->eid, true, what);
+	v->view_len = get_str(r, &v->view, false, what);
 }
 
-SessState *
-sess_state_deserialize(MemoryContext cxt, const char *data, int len)
+/* Order of view candidates given by reference: (ts, event_id, view). */
+static int
+viewref_cmp(const SessViewRef *a, const SessViewRef *b)
 {
-	Reader		r = {data, len, 0};
-	SessRulesInfo rules;
-	SessState  *st;
-	SessStr		tz;
+	int			c;
+
+	if (a->ts != b->ts)
+		return (a->ts < b->ts) ? -1 : 1;
+	c = bytes_cmp(a->eid, a->eid_len, b->eid, b->eid_len);
+	if (c != 0)
+		return c;
+	return bytes_cmp(a->view, a->view_len, b->view, b->view_len);
+}
+
+void
+sess_reader_open(SessReader *r, const char *data, int len)
+{
 	uint8		version;
 	uint8		mode;
 	uint8		flags;
-	int64		count;
-	int64		i;
+	const char *tz;
+	int32		tzlen;
+	int64		min_item;
 
-	memset(&rules, 0, sizeof(rules));
-	need(&r, SZ_HEADER_MIN, "too short");
+	memset(r, 0, sizeof(*r));
+	r->p = data;
+	r->len = len;
+	need(r, SZ_HEADER_SIZE, "too short");
 	if (memcmp(data, SZ_MAGIC, 4) != 0)
 		corrupt("bad magic number");
-	r.off = 4;
-	version = get_u8(&r, "version");
+	r->off = 4;
+	version = get_u8(r, "version");
 	if (version != SZ_VERSION)
 		corrupt("unknown version");
-	mode = get_u8(&r, "mode");
+	mode = get_u8(r, "mode");
 	if (mode != SESS_MODE_SESSIONS && mode != SESS_MODE_EVENTS)
 		corrupt("unknown mode");
-	rules.mode = (SessMode) mode;
-	flags = get_u8(&r, "flags");
+	r->rules.mode = (SessMode) mode;
+	flags = get_u8(r, "flags");
 	if (flags & ~SZ_FLAG_ALL)
 		corrupt("unknown flags");
-	rules.key_rules = (flags & SZ_FLAG_KEY_RULES) != 0;
-	rules.timeout_mixed = (flags & SZ_FLAG_TIMEOUT_MIXED) != 0;
-	rules.timeout_us = get_i64(&r, "timeout");
-	rules.max_duration_us = get_i64(&r, "max_duration");
-	rules.engaged_duration_ms = get_i64(&r, "engaged duration");
-	rules.engaged_views = get_i32(&r, "engaged views");
-	if (rules.timeout_us < -1 || rules.max_duration_us < -1 ||
-		rules.engaged_duration_ms < 0 || rules.engaged_views < 0 ||
-		(rules.timeout_mixed && rules.timeout_us < 0))
+	r->rules.key_rules = (flags & SZ_FLAG_KEY_RULES) != 0;
+	r->timeout_mixed = (flags & SZ_FLAG_TIMEOUT_MIXED) != 0;
+	r->timeout_us = get_i64(r, "timeout");
+	r->rules.max_duration_us = get_i64(r, "max_duration");
+	r->rules.engaged_duration_ms = get_i64(r, "engaged duration");
+	r->rules.engaged_views = get_i32(r, "engaged views");
+	if (r->timeout_us < -1 || r->rules.max_duration_us < -1 ||
+		r->rules.engaged_duration_ms < 0 || r->rules.engaged_views < 0 ||
+		(r->timeout_mixed && r->timeout_us < 0))
 		corrupt("rules out of range");
-	if (rules.key_rules && rules.mode != SESS_MODE_EVENTS)
-		corrupt("split rules need an events-mode state");
-	if ((rules.max_duration_us != SESS_NO_LIMIT || rules.key_rules) !=
-		(rules.mode == SESS_MODE_EVENTS))
+	if ((r->rules.max_duration_us != SESS_NO_LIMIT || r->rules.key_rules) !=
+		(r->rules.mode == SESS_MODE_EVENTS))
 		corrupt("mode does not match the rules");
-	get_str(&r, CurrentMemoryContext, &tz, true, "time zone");
-	if (tz.len >= 0)
+	tzlen = get_str(r, &tz, true, "time zone");
+	if (tzlen >= 0)
 	{
-		char	   *name = pnstrdup(tz.p, tz.len);
+		char	   *name = pnstrdup(tz, tzlen);
+		pg_tz	   *zone = (tzlen > 0) ? pg_tzset(name) : NULL;
 
-		if (tz.len == 0 || pg_tzset(name) == NULL)
+		if (zone == NULL)
 			corrupt("unknown time zone");
-		rules.tzname = name;
+		r->rules.tzname = name;
+		sess_day_cache_init(&r->rules.day, zone);
 	}
-	count = get_i64(&r, "count");
-	if (count < 0 ||
-		count > (r.len - r.off) / (mode == SESS_MODE_SESSIONS ? SZ_SESSION_MIN : SZ_EVENT_MIN))
+	r->count = get_i64(r, "count");
+	min_item = (mode == SESS_MODE_SESSIONS) ? SZ_SESSION_MIN : SZ_EVENT_MIN;
+	if (r->count < 0 || r->count > (r->len - r->off) / min_item ||
+		r->count > PG_INT32_MAX)
 		corrupt("count does not match the size");
-	if ((count > 0) != (rules.timeout_us >= 0))
+	if ((r->count > 0) != (r->timeout_us >= 0))
 		corrupt("timeout missing");
+}
 
-	st = sess_state_create(cxt, &rules);
-	if (mode == SESS_MODE_SESSIONS)
+/* Next session of a SESSIONS-mode state; false at the end. */
+bool
+sess_reader_next(SessReader *r, SessSummary *s)
+{
+	Assert(r->rules.mode == SESS_MODE_SESSIONS);
+	if (r->done >= r->count)
 	{
-		st->sess = grow_summaries(cxt, NULL, &st->sesscap, Max(count, 1));
-		for (i = 0; i < count; i++)
-		{
-			SessSummary *s = &st->sess[i];
+		if (r->off != r->len)
+			corrupt("trailing bytes");
+		return false;
+	}
+	CHECK_FOR_INTERRUPTS();
+	memset(s, 0, sizeof(*s));
+	s->start = get_ts(r, "session start");
+	s->end = get_ts(r, "session end");
+	s->expiry = get_i64(r, "session expiry");
+	s->day = get_i32(r, "session day");
+	s->events = get_i64(r, "event count");
+	s->views = get_i64(r, "view count");
+	s->engagement_ms = get_i64(r, "engagement");
+	if (s->end < s->start || s->expiry < s->end ||
+		(!r->timeout_mixed && s->expiry != sess_add_usec(s->end, r->timeout_us)) ||
+		s->events < 1 || s->views < 0 || s->views > s->events ||
+		s->engagement_ms < 0)
+		corrupt("session out of range");
+	if (r->rules.tzname == NULL ? s->day != SESS_NO_DAY
+		: (sess_local_day(&r->rules.day, s->start) != s->day ||
+		   sess_local_day(&r->rules.day, s->end) != s->day))
+		corrupt("session day");
+	if (r->done > 0 && (s->start <= r->prev.end ||
+						sess_joins(r->prev.expiry, r->prev.day, s->start, s->day)))
+		corrupt("sessions overlap or are out of order");
+	if (s->views > 0)
+	{
+		get_view(r, &r->entry, s, "entry view");
+		get_view(r, &r->exit, s, "exit view");
+		if (viewref_cmp(&r->entry, &r->exit) > 0)
+			corrupt("entry view after exit view");
+	}
+	if (r->done == 0)
+		s->reason = SESS_FIRST;
+	else if (s->start > r->prev.expiry)
+		s->reason = SESS_TIMEOUT;
+	else
+		s->reason = SESS_DAY;
+	r->prev = *s;
+	r->done++;
+	return true;
+}
 
-			CHECK_FOR_INTERRUPTS();
-			summary_reset(s);
-			s->start = get_ts(&r, "session start");
-			s->end = get_ts(&r, "session end");
-			s->expiry = get_i64(&r, "session expiry");
-			s->day = get_i32(&r, "session day");
-			s->events = get_i64(&r, "event count");
-			s->views = get_i64(&r, "view count");
-			s->engagement_ms = get_i64(&r, "engagement");
-			if (s->end < s->start || s->expiry < s->end ||
-				(!rules.timeout_mixed &&
-				 s->expiry != sess_add_usec(s->end, rules.timeout_us)) ||
-				s->events < 1 || s->views < 0 || s->views > s->events ||
-				s->engagement_ms < 0)
-				corrupt("session out of range");
-			if (rules.tzname == NULL ? s->day != SESS_NO_DAY
-				: (state_day(st, s->start) != s->day ||
-				   state_day(st, s->end) != s->day))
-				corrupt("session day");
-			if (i > 0 && (s->start <= st->sess[i - 1].end ||
-						  sess_joins(st->sess[i - 1].expiry, st->sess[i - 1].day,
-									 s->start, s->day)))
-				corrupt("sessions overlap or are out of order");
-			st->nsess = i + 1;	/* so that strings are owned by the state */
-			if (s->views > 0)
+void
+sess_reader_close(SessReader *r)
+{
+	if (r->rules.tzname)
+		pfree(r->rules.tzname);
+	r->rules.tzname = NULL;
+}
+
+/*
+ * Build a state from its binary form, validating every byte.  The rules are
+ * those of `shared` when equal (so deserialized states of one aggregate share
+ * them), else a copy in cxt.
+ */
+SessState *
+sess_state_deserialize(MemoryContext cxt, const char *data, int len,
+					   SessRules *shared)
+{
+	SessReader	r;
+	SessRules  *rules;
+	SessState  *st;
+
+	sess_reader_open(&r, data, len);
+	rules = (shared && sess_rules_equal(shared, &r.rules)) ? shared
+		: sess_rules_copy(cxt, &r.rules);
+	st = state_alloc(cxt, rules, r.rules.mode == SESS_MODE_SESSIONS ? r.count : 1);
+	st->timeout_us = r.timeout_us;
+	st->timeout_mixed = r.timeout_mixed;
+
+	if (r.rules.mode == SESS_MODE_SESSIONS)
+	{
+		SessSummary s;
+
+		while (sess_reader_next(&r, &s))
+		{
+			SessSummary *d = &st->sess[st->nsess++];
+
+			*d = s;
+			d->reason = SESS_CONTINUES;
+			if (s.views > 0)
 			{
-				s->has_views = true;
-				get_view(&r, cxt, &s->entry, s, "entry view");
-				get_view(&r, cxt, &s->exit, s, "exit view");
-				if (view_cmp(s->entry.ts, s->entry.eid.p, s->entry.eid.len,
-							 s->entry.view.p, s->entry.view.len, &s->exit) > 0)
-					corrupt("entry view after exit view");
+				d->v = views_new(cxt);
+				view_set(cxt, &d->v->entry, r.entry.ts, r.entry.eid, r.entry.eid_len,
+						 r.entry.view, r.entry.view_len);
+				view_set(cxt, &d->v->exit, r.exit.ts, r.exit.eid, r.exit.eid_len,
+						 r.exit.view, r.exit.view_len);
 			}
 		}
 	}
 	else
 	{
-		grow_events(st, Max(count, 1));
-		for (i = 0; i < count; i++)
+		int64		i;
+
+		grow_events(st, Max(r.count, 1));
+		for (i = 0; i < r.count; i++)
 		{
-			SessEventRec *e = &st->ev[i];
+			TimestampTz ts;
+			int64		timeout_us;
+			int64		engagement_ms;
 			uint8		se;
+			const char *eid;
+			const char *key;
+			const char *view;
+			int32		eidlen;
+			int32		keylen;
+			int32		viewlen;
 
 			CHECK_FOR_INTERRUPTS();
-			memset(e, 0, sizeof(*e));
-			e->ts = get_ts(&r, "event time");
-			e->timeout_us = get_i64(&r, "event timeout");
-			e->engagement_ms = get_i64(&r, "event engagement");
+			ts = get_ts(&r, "event time");
+			timeout_us = get_i64(&r, "event timeout");
+			engagement_ms = get_i64(&r, "event engagement");
 			se = get_u8(&r, "start flag");
-			if (e->timeout_us < 0 || e->engagement_ms < 0 || se > 1)
+			if (timeout_us < 0 || engagement_ms < 0 || se > 1 ||
+				(!r.timeout_mixed && timeout_us != r.timeout_us))
 				corrupt("event out of range");
-			e->start_event = (se == 1);
-			st->nev = i + 1;
-			get_str(&r, cxt, &e->eid, true, "event id");
-			get_str(&r, cxt, &e->key, true, "split key");
-			get_str(&r, cxt, &e->view, true, "view name");
-			if (i > 0 && event_cmp(&st->ev[i - 1], e) > 0)
+			eidlen = get_str(&r, &eid, true, "event id");
+			keylen = get_str(&r, &key, true, "split key");
+			viewlen = get_str(&r, &view, true, "view name");
+			event_set(cxt, &st->ev[st->nev], ts, timeout_us, engagement_ms,
+					  se == 1, eid, eidlen, key, keylen, view, viewlen);
+			if (st->nev > 0 && event_cmp(&st->ev[st->nev - 1], &st->ev[st->nev]) > 0)
 				corrupt("events out of order");
+			st->nev++;
 		}
+		if (r.off != r.len)
+			corrupt("trailing bytes");
 	}
-	if (r.off != r.len)
-		corrupt("trailing bytes");
+	sess_reader_close(&r);
 	return st;
 }

@@ -10,9 +10,9 @@
  *	 SESS_MODE_SESSIONS: rules that only look at gaps and calendar days
  *		(timeout, fixed or per row, and day_boundary).  Sessions are then the
  *		connected components of the events' coverage intervals
- *		[ts, ts + timeout] within one local day, so two partial results merge
- *		by plain interval union.  The state keeps one summary per session:
- *		O(sessions) memory whatever the input order.
+ *		[ts, ts + timeout] within one local day (sess_joins()), so two partial
+ *		results merge by plain interval union.  The state keeps one summary
+ *		per session: O(sessions) memory whatever the input order.
  *
  *	 SESS_MODE_EVENTS: rules whose outcome depends on the exact sequence
  *		(max_duration, split_key, start_event).  A late event can split a
@@ -22,6 +22,10 @@
  * Either way the sessions read out are the ones the window functions label,
  * for any input order: events are ordered by (ts, event_id) with remaining
  * ties broken by the other values, deterministically.
+ *
+ * Memory layout: a hash aggregate keeps one state per user, so a state is a
+ * single allocation (header plus its session array) and the rules, equal for
+ * every group of one aggregate call, are shared by pointer.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,7 +40,22 @@ typedef enum SessMode
 	SESS_MODE_EVENTS = 1
 } SessMode;
 
-/* A text value owned by a state: NULL or bytes (no terminator needed). */
+/* The rules a state was built under, shared by the states of one call. */
+typedef struct SessRules
+{
+	SessMode	mode;
+	bool		key_rules;		/* split_key and start_event supplied */
+	int64		max_duration_us;	/* SESS_NO_LIMIT if none */
+	int64		engaged_duration_ms;	/* engaged if duration_ms > this */
+	int32		engaged_views;	/* ... or views >= this */
+	char	   *tzname;			/* day_boundary, NULL if none */
+	SessDayCache day;			/* cache for tzname */
+} SessRules;
+
+#define SESS_DEFAULT_ENGAGED_MS		INT64CONST(10000)
+#define SESS_DEFAULT_ENGAGED_VIEWS	2
+
+/* A text value owned by an event record: NULL or bytes. */
 typedef struct SessStr
 {
 	char	   *p;
@@ -44,44 +63,37 @@ typedef struct SessStr
 	int32		cap;
 } SessStr;
 
-/* The rules a state was built under; two states merge only when equal. */
-typedef struct SessRulesInfo
-{
-	SessMode	mode;
-	bool		key_rules;		/* split_key and start_event supplied */
-	bool		timeout_mixed;	/* events carried different timeouts */
-	int64		timeout_us;		/* the timeout, when not mixed */
-	int64		max_duration_us;	/* SESS_NO_LIMIT if none */
-	int64		engaged_duration_ms;	/* engaged if duration_ms > this */
-	int32		engaged_views;	/* ... or views >= this */
-	char	   *tzname;			/* day_boundary, NULL if none */
-} SessRulesInfo;
-
-#define SESS_DEFAULT_ENGAGED_MS		INT64CONST(10000)
-#define SESS_DEFAULT_ENGAGED_VIEWS	2
-
-/* A view event as a candidate entry/exit: ordered by (ts, event_id, view). */
+/*
+ * A view event as entry/exit candidate, ordered by (ts, event_id, view).
+ * buf holds the event id's bytes followed by the view name's.
+ */
 typedef struct SessView
 {
 	TimestampTz ts;
-	SessStr		eid;
-	SessStr		view;			/* never NULL when the candidate is set */
+	char	   *buf;
+	int32		eid_len;		/* -1 for a NULL event id */
+	int32		view_len;
+	int32		cap;
 } SessView;
 
-/* Summary of one session (SESSIONS mode, and derived sessions). */
+typedef struct SessViews
+{
+	SessView	entry;
+	SessView	exit;
+} SessViews;
+
+/* Summary of one session. */
 typedef struct SessSummary
 {
 	TimestampTz start;
 	TimestampTz end;
-	TimestampTz expiry;
-	int32		day;
-	SessReason	reason;			/* EVENTS mode only; derived otherwise */
+	TimestampTz expiry;			/* max(ts + timeout) over its events */
 	int64		events;
 	int64		views;
 	int64		engagement_ms;
-	bool		has_views;		/* entry and exit are set */
-	SessView	entry;
-	SessView	exit;
+	int32		day;
+	int32		reason;			/* SessReason, set when read out */
+	SessViews  *v;				/* NULL when views == 0 */
 } SessSummary;
 
 /* One stored event (EVENTS mode). */
@@ -111,44 +123,78 @@ typedef struct SessInput
 	int32		view_len;
 } SessInput;
 
-/* The in-memory state (aggregate transition value). */
+/* The in-memory state (aggregate transition value): one allocation. */
 typedef struct SessState
 {
+	SessRules  *rules;
 	MemoryContext cxt;			/* where every part of the state lives */
-	SessRulesInfo rules;
-	SessDayCache day;			/* valid when rules.tzname != NULL */
-
-	/* SESSIONS mode: merged sessions sorted by start, plus unsorted pending */
-	SessSummary *sess;
-	int			nsess;
-	int			sesscap;
-	SessSummary *pend;
-	int			npend;
-	int			pendcap;
-
-	/* EVENTS mode */
-	SessEventRec *ev;
+	int64		timeout_us;		/* the events' timeout; -1 before any event */
+	bool		timeout_mixed;	/* events carried different timeouts */
+	bool		ev_sorted;
+	int32		nsess;
+	int32		sesscap;
+	int32		npend;
+	int32		pendcap;
+	SessSummary *pend;			/* SESSIONS mode: out-of-order arrivals */
+	SessEventRec *ev;			/* EVENTS mode */
 	int64		nev;
 	int64		evcap;
-	bool		ev_sorted;
+	SessSummary sess[FLEXIBLE_ARRAY_MEMBER];	/* sorted by start, merged */
 } SessState;
 
-extern SessState *sess_state_create(MemoryContext cxt, const SessRulesInfo *rules);
-extern void sess_state_add(SessState *st, const SessInput *in);
-extern void sess_state_merge(SessState *dst, SessState *src, bool check_timeout);
-extern void sess_state_normalize(SessState *st);
+extern SessRules *sess_rules_copy(MemoryContext cxt, const SessRules *r);
+extern bool sess_rules_equal(const SessRules *a, const SessRules *b);
 
-/* Read-out: the sessions of a (normalized) state, in start order. */
+extern SessState *sess_state_create(MemoryContext cxt, SessRules *rules);
+extern SessState *sess_state_add(SessState *st, const SessInput *in);
+extern SessState *sess_state_merge(SessState *dst, SessState *src,
+								   bool check_timeout);
+extern SessState *sess_state_normalize(SessState *st);
+
+/* Read-out: the sessions of a state, in start order. */
 extern SessSummary *sess_state_sessions(SessState *st, int64 *count);
 extern int64 sess_state_event_count(SessState *st);
-extern bool sess_engaged(const SessRulesInfo *rules, const SessSummary *s);
+extern bool sess_engaged(const SessRules *rules, const SessSummary *s);
 extern int64 sess_duration_ms(const SessSummary *s);
 
-/* Binary form (sessionstate varlena payload, serialize/deserialize). */
+/* Binary form (sessionstate varlena, serialize/deserialize). */
 extern bytea *sess_state_serialize(SessState *st);
-extern SessState *sess_state_deserialize(MemoryContext cxt, const char *data, int len);
 
-extern bool sess_rules_equal(const SessRulesInfo *a, const SessRulesInfo *b,
-							 bool check_timeout);
+/*
+ * A validating reader of the binary form.  sess_reader_open() checks the
+ * header; sess_reader_next() returns the sessions (SESSIONS mode) one by
+ * one, checking each against the previous, with view strings pointing into
+ * the input; sess_state_deserialize() builds a state from it.  Every check
+ * failure is an ERROR with SQLSTATE 22P03.
+ */
+typedef struct SessViewRef
+{
+	TimestampTz ts;
+	const char *eid;
+	int32		eid_len;
+	const char *view;
+	int32		view_len;
+} SessViewRef;
+
+typedef struct SessReader
+{
+	const char *p;
+	int			len;
+	int			off;
+	SessRules	rules;
+	int64		timeout_us;
+	bool		timeout_mixed;
+	int64		count;
+	int64		done;
+	SessSummary prev;			/* last session returned */
+	SessViewRef entry;			/* views of the last session returned */
+	SessViewRef exit;
+} SessReader;
+
+extern void sess_reader_open(SessReader *r, const char *data, int len);
+extern bool sess_reader_next(SessReader *r, SessSummary *s);
+extern void sess_reader_close(SessReader *r);
+extern SessState *sess_state_deserialize(MemoryContext cxt, const char *data,
+										 int len, SessRules *shared);
 
 #endif							/* SESSIONIZE_SESSION_STATE_H */
