@@ -386,7 +386,6 @@ sessionize_merge_transfn(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	SessState  *st;
 	SessState  *in;
-	MemoryContext tmp;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "session_merge transition function called in non-aggregate context");
@@ -394,13 +393,10 @@ sessionize_merge_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
 
+	in = state_from_datum(aggcxt, PG_GETARG_DATUM(1), st ? st->rules : NULL);
 	if (st == NULL)
-		PG_RETURN_POINTER(state_from_datum(aggcxt, PG_GETARG_DATUM(1), NULL));
-	tmp = AllocSetContextCreate(CurrentMemoryContext, "session_merge input",
-								ALLOCSET_DEFAULT_SIZES);
-	in = state_from_datum(tmp, PG_GETARG_DATUM(1), st->rules);
-	st = sess_state_merge(st, in, true);
-	MemoryContextDelete(tmp);
+		PG_RETURN_POINTER(in);
+	st = sess_state_merge(st, in, true, true);
 	PG_RETURN_POINTER(st);
 }
 
@@ -421,9 +417,19 @@ combine_common(FunctionCallInfo fcinfo, bool check_timeout)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
 	}
+
+	/*
+	 * A state our deserialize function just built in this aggregate context
+	 * belongs to nobody else: take it, or move its sessions.  Any other
+	 * (partial states of another node) is copied.
+	 */
 	if (a == NULL)
+	{
+		if (b->cxt == aggcxt)
+			PG_RETURN_POINTER(b);
 		a = sess_state_create(aggcxt, b->rules);
-	PG_RETURN_POINTER(sess_state_merge(a, b, check_timeout));
+	}
+	PG_RETURN_POINTER(sess_state_merge(a, b, check_timeout, b->cxt == aggcxt));
 }
 
 Datum
@@ -488,7 +494,7 @@ sessionize_merge2(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(1));
 	a = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0), NULL);
 	b = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(1), a->rules);
-	a = sess_state_merge(a, b, true);
+	a = sess_state_merge(a, b, true, true);
 	PG_RETURN_BYTEA_P(sess_state_serialize(a));
 }
 

@@ -371,51 +371,6 @@ summary_start_cmp(const void *a, const void *b)
 }
 
 /*
- * Sweep the arrays a[] and b[] (each sorted by start) into out[] (room for
- * na + nb) as one fully merged session list: sessions are consumed, their
- * views moved into the result or freed.  Returns the number of sessions.
- */
-static int32
-sweep_merge(MemoryContext cxt, SessSummary *a, int32 na,
-			SessSummary *b, int32 nb, SessSummary *out)
-{
-	int32		n = 0;
-	int32		i = 0;
-	int32		j = 0;
-
-	while (i < na || j < nb)
-	{
-		SessSummary *next;
-
-		CHECK_FOR_INTERRUPTS();
-		if (j >= nb || (i < na && a[i].start <= b[j].start))
-			next = &a[i++];
-		else
-			next = &b[j++];
-
-		if (n > 0 && sess_joins(out[n - 1].expiry, out[n - 1].day,
-								next->start, next->day))
-			summary_absorb(cxt, &out[n - 1], next);
-		else
-			out[n++] = *next;	/* takes the views */
-	}
-	return n;
-}
-
-/* Merge sorted b[] into the state's sessions: returns the new state. */
-static SessState *
-state_sweep(SessState *st, SessSummary *b, int32 nb)
-{
-	SessState  *out = state_alloc(st->cxt, st->rules, (int64) st->nsess + nb);
-
-	memcpy(out, st, STATE_HEADER);
-	out->sesscap = capacity_for((int64) st->nsess + nb);
-	out->nsess = sweep_merge(st->cxt, st->sess, st->nsess, b, nb, out->sess);
-	pfree(st);
-	return out;
-}
-
-/*
  * Sweep the pending sessions in without moving the state: the sessions are
  * shifted to the end of the array and merged forward into its front.  The
  * write position never passes the read position, since every session
@@ -605,13 +560,17 @@ sess_state_normalize(SessState *st)
 /* ---------------------------------------------------------------- merging */
 
 /*
- * Merge src into dst: the sessions of the union of both event sets.  src is
- * left as it was.  check_timeout: also refuse states whose single timeouts
- * differ (user-level merges); partial states of one aggregate with per-row
- * timeouts may legitimately differ.
+ * Merge src into dst: the sessions of the union of both event sets.
+ *
+ * check_timeout: also refuse states whose single timeouts differ (user-level
+ * merges); partial states of one aggregate with per-row timeouts may
+ * legitimately differ.  consume: src lives in dst's memory context and
+ * nobody else refers to it, so its sessions or events are moved rather than
+ * copied, and it is freed; otherwise src is left as it was.
  */
 SessState *
-sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
+sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
+				 bool consume)
 {
 	if (!sess_rules_equal(dst->rules, src->rules) ||
 		(check_timeout && !dst->timeout_mixed && !src->timeout_mixed &&
@@ -622,6 +581,7 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
 				 errmsg("cannot merge session states built under different rules"),
 				 errdetail("Only states built with the same timeout, max_duration, day_boundary, split rules and engagement thresholds can be merged."),
 				 errhint("Rebuild one of the states with the rules of the other.")));
+	Assert(!consume || src->cxt == dst->cxt);
 
 	if (src->timeout_us >= 0)
 	{
@@ -632,22 +592,35 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
 
 	if (dst->rules->mode == SESS_MODE_SESSIONS)
 	{
+		/* src's sessions join dst's pending list, then one sweep */
 		int32		nb = src->nsess + src->npend;
-		SessSummary *b;
 		int32		i;
 
-		if (nb == 0)
-			return dst;
+		if (dst->npend + nb > dst->pendcap)
+		{
+			int32		cap = Max(PENDING_MIN, dst->npend + nb);
+
+			dst->pend = dst->pend ? repalloc(dst->pend, cap * sizeof(SessSummary))
+				: MemoryContextAlloc(dst->cxt, cap * sizeof(SessSummary));
+			dst->pendcap = cap;
+		}
+		for (i = 0; i < nb; i++)
+		{
+			SessSummary *from = (i < src->nsess) ? &src->sess[i]
+				: &src->pend[i - src->nsess];
+
+			if (consume)
+				dst->pend[dst->npend++] = *from;
+			else
+				summary_copy(dst->cxt, &dst->pend[dst->npend++], from);
+		}
 		dst = flush_pending(dst);
-		b = MemoryContextAlloc(dst->cxt, nb * sizeof(SessSummary));
-		for (i = 0; i < src->nsess; i++)
-			summary_copy(dst->cxt, &b[i], &src->sess[i]);
-		for (i = 0; i < src->npend; i++)
-			summary_copy(dst->cxt, &b[src->nsess + i], &src->pend[i]);
-		if (src->npend > 0)
-			qsort(b, nb, sizeof(SessSummary), summary_start_cmp);
-		dst = state_sweep(dst, b, nb);
-		pfree(b);
+		if (consume)
+		{
+			if (src->pend)
+				pfree(src->pend);
+			pfree(src);
+		}
 	}
 	else
 	{
@@ -656,14 +629,23 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout)
 		grow_events(dst, dst->nev + src->nev);
 		for (i = 0; i < src->nev; i++)
 		{
-			SessEventRec *s = &src->ev[i];
+			SessEventRec *e = &src->ev[i];
 
 			CHECK_FOR_INTERRUPTS();
-			event_set(dst->cxt, &dst->ev[dst->nev++], s->ts, s->timeout_us,
-					  s->engagement_ms, s->start_event, s->eid.p, s->eid.len,
-					  s->key.p, s->key.len, s->view.p, s->view.len);
+			if (consume)
+				dst->ev[dst->nev++] = *e;
+			else
+				event_set(dst->cxt, &dst->ev[dst->nev++], e->ts, e->timeout_us,
+						  e->engagement_ms, e->start_event, e->eid.p, e->eid.len,
+						  e->key.p, e->key.len, e->view.p, e->view.len);
 		}
 		dst->ev_sorted = (src->nev == 0 && dst->ev_sorted);
+		if (consume)
+		{
+			if (src->ev)
+				pfree(src->ev);
+			pfree(src);
+		}
 	}
 	return dst;
 }

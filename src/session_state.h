@@ -148,7 +148,7 @@ extern bool sess_rules_equal(const SessRules *a, const SessRules *b);
 extern SessState *sess_state_create(MemoryContext cxt, SessRules *rules);
 extern SessState *sess_state_add(SessState *st, const SessInput *in);
 extern SessState *sess_state_merge(SessState *dst, SessState *src,
-								   bool check_timeout);
+								   bool check_timeout, bool consume);
 extern SessState *sess_state_normalize(SessState *st);
 
 /* Read-out: the sessions of a state, in start order. */
