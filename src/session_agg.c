@@ -346,10 +346,7 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	sess_check_finite(in.ts);
 
 	if (PG_ARGISNULL(TA_TIMEOUT))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("timeout must not be null"),
-				 errhint("Pass an inactivity timeout, for example interval '30 minutes'; zero keeps only events of the same instant together.")));
+		sess_null_timeout_error();
 	iv = PG_GETARG_INTERVAL_P(TA_TIMEOUT);
 	if (!cache->valid || memcmp(&cache->last, iv, sizeof(Interval)) != 0)
 	{

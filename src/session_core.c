@@ -45,7 +45,8 @@ sess_reason_name(SessReason r)
  *
  * A month has no fixed length, so intervals with months or years are refused
  * rather than guessed at; a day counts as 24 hours.  Negative lengths are
- * refused.  A length too large for int64 saturates: it behaves as "never".
+ * refused.  A length too large for int64 microseconds saturates at about
+ * 292,000 years.
  */
 int64
 sess_interval_usec(const Interval *iv, const char *argname)
@@ -75,6 +76,16 @@ sess_interval_usec(const Interval *iv, const char *argname)
 															   IntervalPGetDatum(iv)))),
 				 errhint("Use an interval of zero or more, for example interval '30 minutes'.")));
 	return total;
+}
+
+void
+sess_null_timeout_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("timeout must not be null"),
+			 errdetail("The timeout is the longest gap allowed between two events of one session."),
+			 errhint("Pass an inactivity timeout, for example interval '30 minutes'; zero keeps only events of the same instant together.")));
 }
 
 /* Look a time zone up by name for the day rule; error if unknown. */
@@ -120,6 +131,7 @@ sess_epoch_ms_to_ts(int64 ms)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("epoch milliseconds %lld out of range for timestamp",
 						(long long) ms),
+				 errdetail("Timestamps run from 4713 BC to 294276 AD."),
 				 errhint("Pass milliseconds since 1970-01-01 00:00 UTC.")));
 	return ts;
 }

@@ -59,7 +59,7 @@ typedef struct SessEvent
 	TimestampTz ts;				/* finite event time */
 	int64		timeout_us;		/* inactivity timeout of this event, >= 0 */
 	int64		max_duration_us;	/* SESS_NO_LIMIT or >= 0 */
-	int32		day;			/* local day number, SESS_NO_DAY if rule off */
+	bool		day_changed;	/* local date differs from previous event's */
 	bool		key_changed;	/* split key differs from previous event's */
 	bool		start_event;	/* flagged as a session start */
 } SessEvent;
@@ -71,7 +71,6 @@ typedef struct SessTracker
 	TimestampTz start;			/* first event of the current session */
 	TimestampTz last;			/* latest event seen (any session) */
 	TimestampTz expiry;			/* max(ts_k + timeout_k) over the session */
-	int32		day;			/* local day of the latest event */
 } SessTracker;
 
 /* Saturating timestamp + microseconds: never overflows, caps at the ends. */
@@ -114,7 +113,7 @@ sess_step(SessTracker *t, const SessEvent *e)
 	else if (e->max_duration_us != SESS_NO_LIMIT &&
 			 sess_gap_exceeds(e->ts, t->start, e->max_duration_us))
 		r = SESS_MAX_DURATION;
-	else if (e->day != t->day)
+	else if (e->day_changed)
 		r = SESS_DAY;
 	else if (e->key_changed)
 		r = SESS_KEY;
@@ -133,7 +132,6 @@ sess_step(SessTracker *t, const SessEvent *e)
 	else if (exp > t->expiry)
 		t->expiry = exp;
 	t->last = e->ts;
-	t->day = e->day;
 	return r;
 }
 
@@ -169,6 +167,7 @@ extern int32 sess_local_day(SessDayCache *c, TimestampTz ts);
 
 /* Argument validation and conversion (errors per SEMANTICS.md section 4). */
 extern int64 sess_interval_usec(const Interval *iv, const char *argname);
+extern void sess_null_timeout_error(void) pg_attribute_noreturn();
 extern pg_tz *sess_lookup_tz(const char *name);
 extern void sess_check_finite(TimestampTz ts);
 extern TimestampTz sess_epoch_ms_to_ts(int64 ms);

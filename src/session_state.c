@@ -687,6 +687,8 @@ sess_state_sessions(SessState *st, int64 *count)
 	int64		n = 0;
 	int64		i;
 	SessTracker tr;
+	int32		day;
+	int32		prev_day = SESS_NO_DAY;
 
 	Assert(st->rules->mode == SESS_MODE_EVENTS);
 	st = sess_state_normalize(st);
@@ -702,7 +704,9 @@ sess_state_sessions(SessState *st, int64 *count)
 		se.ts = e->ts;
 		se.timeout_us = e->timeout_us;
 		se.max_duration_us = st->rules->max_duration_us;
-		se.day = rules_day(st->rules, e->ts);
+		day = rules_day(st->rules, e->ts);
+		se.day_changed = (i > 0 && day != prev_day);
+		prev_day = day;
 		se.key_changed = (i > 0 && keys_differ(&st->ev[i - 1], e));
 		se.start_event = e->start_event;
 		r = sess_step(&tr, &se);
@@ -727,7 +731,7 @@ sess_state_sessions(SessState *st, int64 *count)
 				out = out ? repalloc_huge(out, cap * sizeof(SessSummary))
 					: palloc_extended(cap * sizeof(SessSummary), MCXT_ALLOC_HUGE);
 			}
-			summary_from_input(CurrentMemoryContext, &out[n], &in, se.day);
+			summary_from_input(CurrentMemoryContext, &out[n], &in, day);
 			out[n].reason = r;
 			n++;
 		}

@@ -102,6 +102,7 @@ typedef struct WinPartition
 	bool		start_event;
 	bool		counted;
 	bool		have_key;		/* a split key has been recorded */
+	int32		last_day;		/* local day of the previous counted event */
 } WinPartition;
 
 static WinCache *
@@ -160,10 +161,7 @@ read_timeout(WindowObject winobj, WinCache *cache)
 	Datum		d = get_arg(winobj, cache, ARG_TIMEOUT, &isnull);
 
 	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("timeout must not be null"),
-				 errhint("Pass an inactivity timeout, for example interval '30 minutes'; zero keeps only events of the same instant together.")));
+		sess_null_timeout_error();
 	return sess_interval_usec(DatumGetIntervalP(d), "timeout");
 }
 
@@ -382,11 +380,26 @@ window_common(FunctionCallInfo fcinfo, WinKind kind)
 		: read_timeout(winobj, cache);
 	ev.max_duration_us = cache->stable[ARG_MAX_DURATION] ? part->max_duration_us
 		: read_max_duration(winobj, cache);
+	ev.day_changed = false;
 	if (cache->stable[ARG_DAY_BOUNDARY] ? part->day_rule
 		: read_day_boundary(winobj, cache, cxt))
-		ev.day = sess_local_day(&cache->day, ts);
-	else
-		ev.day = SESS_NO_DAY;
+	{
+		/*
+		 * Both dates in this event's zone.  With a constant zone the previous
+		 * event's date is the one computed last time; a per-row zone may
+		 * have changed, so it is recomputed.
+		 */
+		int32		day = sess_local_day(&cache->day, ts);
+
+		if (part->tracker.active)
+		{
+			int32		prev = cache->stable[ARG_DAY_BOUNDARY] ? part->last_day
+				: sess_local_day(&cache->day, part->tracker.last);
+
+			ev.day_changed = (day != prev);
+		}
+		part->last_day = day;
+	}
 	ev.key_changed = split_key_changed(winobj, cache, part, cxt);
 	ev.start_event = cache->stable[ARG_START_EVENT] ? part->start_event
 		: read_bool(winobj, cache, ARG_START_EVENT);
