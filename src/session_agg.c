@@ -74,7 +74,7 @@ state_from_datum(MemoryContext cxt, Datum d, SessRules *shared)
 }
 
 static int
-hex_digit_value(char c)
+sz_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -107,8 +107,8 @@ sessionize_state_in(PG_FUNCTION_ARGS)
 	bin = palloc(len / 2 + 1);
 	for (i = 0; i < len; i += 2)
 	{
-		int			hi = hex_digit_value(str[i]);
-		int			lo = hex_digit_value(str[i + 1]);
+		int			hi = sz_hex_value(str[i]);
+		int			lo = sz_hex_value(str[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			ereport(ERROR,

@@ -25,6 +25,18 @@
 #include "lib/stringinfo.h"
 #include "pgtime.h"
 
+/*
+ * PostgreSQL 18 replaced pg_attribute_noreturn(), written after a
+ * declaration, with pg_noreturn, written before it.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SESS_NORETURN pg_noreturn
+#define SESS_NORETURN_ATTR
+#else
+#define SESS_NORETURN
+#define SESS_NORETURN_ATTR pg_attribute_noreturn()
+#endif
+
 /* No limit for an optional duration (max_duration absent). */
 #define SESS_NO_LIMIT	INT64CONST(-1)
 
@@ -167,7 +179,7 @@ extern int32 sess_local_day(SessDayCache *c, TimestampTz ts);
 
 /* Argument validation and conversion (errors per SEMANTICS.md section 4). */
 extern int64 sess_interval_usec(const Interval *iv, const char *argname);
-extern void sess_null_timeout_error(void) pg_attribute_noreturn();
+SESS_NORETURN extern void sess_null_timeout_error(void) SESS_NORETURN_ATTR;
 extern pg_tz *sess_lookup_tz(const char *name);
 extern void sess_check_finite(TimestampTz ts);
 extern TimestampTz sess_epoch_ms_to_ts(int64 ms);

@@ -954,7 +954,9 @@ sess_state_serialize(SessState *st)
 
 /* ----------------------------------------------------- validating reader */
 
-static void pg_attribute_noreturn()
+SESS_NORETURN static void corrupt(const char *what) SESS_NORETURN_ATTR;
+
+static void
 corrupt(const char *what)
 {
 	ereport(ERROR,
