@@ -204,6 +204,20 @@ CREATE FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interv
     text, @extschema@.sessionrules, text, boolean)
 RETURNS internal AS 'MODULE_PATHNAME', 'sessionize_agg_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval)
+RETURNS internal AS 'MODULE_PATHNAME', 'sessionize_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint)
+RETURNS internal AS 'MODULE_PATHNAME', 'sessionize_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint,
+    text, @extschema@.sessionrules)
+RETURNS internal AS 'MODULE_PATHNAME', 'sessionize_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint,
+    text, @extschema@.sessionrules, text, boolean)
+RETURNS internal AS 'MODULE_PATHNAME', 'sessionize_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.sessionize_merge_transfn(internal, @extschema@.sessionstate)
 RETURNS internal AS 'MODULE_PATHNAME', 'sessionize_merge_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -266,6 +280,50 @@ CREATE AGGREGATE @extschema@.session_agg(ts timestamptz, timeout interval,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.session_agg(timestamptz, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS
     'Sessions under every rule: also a new session when split_key changes or on a start_event. Keeps the events (memory grows with them).';
+
+CREATE AGGREGATE @extschema@.session_agg(ts timestamp, timeout interval) (
+    SFUNC = @extschema@.sessionize_agg_transfn, STYPE = internal, SSPACE = 256,
+    FINALFUNC = @extschema@.sessionize_agg_finalfn,
+    COMBINEFUNC = @extschema@.sessionize_agg_combinefn,
+    SERIALFUNC = @extschema@.sessionize_agg_serialfn,
+    DESERIALFUNC = @extschema@.sessionize_agg_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval) IS
+    'Sessions of the aggregated events (one partition) under an inactivity timeout, as a mergeable sessionstate. Timestamp without time zone is read as UTC.';
+
+CREATE AGGREGATE @extschema@.session_agg(ts timestamp, timeout interval,
+    view_name text, engagement_ms bigint) (
+    SFUNC = @extschema@.sessionize_agg_transfn, STYPE = internal, SSPACE = 256,
+    FINALFUNC = @extschema@.sessionize_agg_finalfn,
+    COMBINEFUNC = @extschema@.sessionize_agg_combinefn,
+    SERIALFUNC = @extschema@.sessionize_agg_serialfn,
+    DESERIALFUNC = @extschema@.sessionize_agg_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval, text, bigint) IS
+    'Sessions with view and engagement metrics: a non-NULL view_name marks a page/screen view; NULL engagement_ms counts as 0. Timestamp without time zone is read as UTC.';
+
+CREATE AGGREGATE @extschema@.session_agg(ts timestamp, timeout interval,
+    view_name text, engagement_ms bigint, event_id text, rules @extschema@.sessionrules) (
+    SFUNC = @extschema@.sessionize_agg_transfn, STYPE = internal, SSPACE = 256,
+    FINALFUNC = @extschema@.sessionize_agg_finalfn,
+    COMBINEFUNC = @extschema@.sessionize_agg_combinefn,
+    SERIALFUNC = @extschema@.sessionize_agg_serialfn,
+    DESERIALFUNC = @extschema@.sessionize_agg_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval, text, bigint, text, @extschema@.sessionrules) IS
+    'Sessions under session_rules() (max_duration, day_boundary, engaged thresholds); event_id breaks ties of equal timestamps for entry and exit views. Timestamp without time zone is read as UTC.';
+
+CREATE AGGREGATE @extschema@.session_agg(ts timestamp, timeout interval,
+    view_name text, engagement_ms bigint, event_id text, rules @extschema@.sessionrules,
+    split_key text, start_event boolean) (
+    SFUNC = @extschema@.sessionize_agg_transfn, STYPE = internal, SSPACE = 256,
+    FINALFUNC = @extschema@.sessionize_agg_finalfn,
+    COMBINEFUNC = @extschema@.sessionize_agg_combinefn,
+    SERIALFUNC = @extschema@.sessionize_agg_serialfn,
+    DESERIALFUNC = @extschema@.sessionize_agg_deserialfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS
+    'Sessions under every rule: also a new session when split_key changes or on a start_event. Keeps the events (memory grows with them). Timestamp without time zone is read as UTC.';
 
 CREATE AGGREGATE @extschema@.session_merge(state @extschema@.sessionstate) (
     SFUNC = @extschema@.sessionize_merge_transfn, STYPE = internal, SSPACE = 256,

@@ -21,6 +21,8 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -195,7 +197,35 @@ typedef struct AggCache
 	SessRules  *rules;			/* in fn_mcxt */
 	Datum		rules_arg;		/* the argument they were built from */
 	bool		rules_has_arg;
+	bool		timeout_checked;
+	bool		timeout_per_row;	/* the timeout argument is not constant */
 } AggCache;
+
+/*
+ * Is the timeout argument of this session_agg call a per-row expression?
+ * Read from the Aggref: a constant (or a query parameter) is not.  States
+ * built with a constant timeout refuse to merge with states of another
+ * timeout; per-row timeouts merge freely.
+ */
+static bool
+timeout_per_row(FunctionCallInfo fcinfo)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	/*
+	 * As a window aggregate there is no Aggref to look at: count as constant
+	 * until the events show two different timeouts (note_timeout()).
+	 */
+	if (aggref == NULL || list_length(aggref->args) <= TA_TIMEOUT - 1)
+		return false;
+	tle = (TargetEntry *) list_nth(aggref->args, TA_TIMEOUT - 1);
+	if (IsA(tle->expr, Const))
+		return false;
+	if (IsA(tle->expr, Param) && ((Param *) tle->expr)->paramkind == PARAM_EXTERN)
+		return false;
+	return true;
+}
 
 static AggCache *
 agg_cache(FunctionCallInfo fcinfo)
@@ -218,7 +248,14 @@ rules_from_fields(SessRules *r, Datum *v, bool *isnull)
 	if (!isnull[0])
 		r->max_duration_us = sess_interval_usec(DatumGetIntervalP(v[0]), "max_duration");
 	if (!isnull[1])
-		r->tzname = TextDatumGetCString(v[1]);
+	{
+		/* the zone's canonical name, so that 'utc' and 'UTC' states merge */
+		char	   *name = TextDatumGetCString(v[1]);
+		pg_tz	   *tz = sess_lookup_tz(name);
+
+		r->tzname = pstrdup(pg_get_timezone_name(tz));
+		sess_day_cache_init(&r->day, tz);
+	}
 	if (!isnull[2])
 		r->engaged_duration_ms =
 			sess_interval_usec(DatumGetIntervalP(v[2]), "engaged_duration") / 1000;
@@ -229,10 +266,9 @@ rules_from_fields(SessRules *r, Datum *v, bool *isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("engaged_views must not be negative"),
+					 errdetail("engaged_views is %d.", r->engaged_views),
 					 errhint("A session with at least engaged_views views is engaged; the default is 2.")));
 	}
-	if (r->tzname)
-		sess_day_cache_init(&r->day, sess_lookup_tz(r->tzname));	/* error if unknown */
 }
 
 static void
@@ -336,8 +372,29 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "session_agg transition function called in non-aggregate context");
 	cache = agg_cache(fcinfo);
-	st = PG_ARGISNULL(0) ? sess_state_create(aggcxt, call_rules(fcinfo, cache))
-		: (SessState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(0))
+	{
+		if (!cache->timeout_checked)
+		{
+			cache->timeout_per_row = timeout_per_row(fcinfo);
+			cache->timeout_checked = true;
+		}
+		st = sess_state_create(aggcxt, call_rules(fcinfo, cache));
+		st->timeout_per_row = cache->timeout_per_row;
+	}
+	else
+	{
+		st = (SessState *) PG_GETARG_POINTER(0);
+
+		/* rules given per row must not change within one state */
+		if (PG_NARGS() > TA_RULES && call_rules(fcinfo, cache) != st->rules &&
+			!sess_rules_equal(cache->rules, st->rules))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("session rules must be the same for every event of one session_agg"),
+					 errdetail("The rules argument changed between events of one group."),
+					 errhint("Pass one session_rules(...) value for the whole aggregate.")));
+	}
 
 	/* a NULL timestamp excludes the event, as everywhere */
 	if (PG_ARGISNULL(TA_TS))
@@ -388,7 +445,11 @@ sessionize_merge_transfn(PG_FUNCTION_ARGS)
 		elog(ERROR, "session_merge transition function called in non-aggregate context");
 	st = PG_ARGISNULL(0) ? NULL : (SessState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1))
+	{
+		if (st == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(st);
+	}
 
 	in = state_from_datum(aggcxt, PG_GETARG_DATUM(1), st ? st->rules : NULL);
 	if (st == NULL)

@@ -141,7 +141,9 @@ add_engagement(int64 a, int64 b)
 	if (pg_add_s64_overflow(a, b, &r))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("session engagement time out of range")));
+				 errmsg("session engagement time out of range"),
+				 errdetail("The engagement times of one session add up to more than a bigint holds."),
+				 errhint("Check the engagement_ms values: they are milliseconds per event.")));
 	return r;
 }
 
@@ -352,13 +354,18 @@ state_grow(SessState *st, int64 need)
 	return st;
 }
 
+/*
+ * Record an event's timeout.  A state keeps the smallest, which does not
+ * depend on the order of the events; a state built with a constant timeout
+ * only ever sees one value (should it see two, it counts as per-row).
+ */
 static void
 note_timeout(SessState *st, int64 timeout_us)
 {
-	if (st->timeout_us < 0)
+	if (st->timeout_us >= 0 && st->timeout_us != timeout_us)
+		st->timeout_per_row = true;
+	if (st->timeout_us < 0 || timeout_us < st->timeout_us)
 		st->timeout_us = timeout_us;
-	else if (st->timeout_us != timeout_us)
-		st->timeout_mixed = true;
 }
 
 static int
@@ -573,7 +580,7 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 				 bool consume)
 {
 	if (!sess_rules_equal(dst->rules, src->rules) ||
-		(check_timeout && !dst->timeout_mixed && !src->timeout_mixed &&
+		(check_timeout && !dst->timeout_per_row && !src->timeout_per_row &&
 		 dst->timeout_us >= 0 && src->timeout_us >= 0 &&
 		 dst->timeout_us != src->timeout_us))
 		ereport(ERROR,
@@ -583,12 +590,10 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 				 errhint("Rebuild one of the states with the rules of the other.")));
 	Assert(!consume || src->cxt == dst->cxt);
 
+	if (src->timeout_per_row)
+		dst->timeout_per_row = true;
 	if (src->timeout_us >= 0)
-	{
 		note_timeout(dst, src->timeout_us);
-		if (src->timeout_mixed)
-			dst->timeout_mixed = true;
-	}
 
 	if (dst->rules->mode == SESS_MODE_SESSIONS)
 	{
@@ -760,7 +765,7 @@ sess_state_sessions(SessState *st, int64 *count)
 #define SZ_MAGIC		"SZST"
 #define SZ_VERSION		1
 #define SZ_FLAG_KEY_RULES		0x01
-#define SZ_FLAG_TIMEOUT_MIXED	0x02
+#define SZ_FLAG_TIMEOUT_PER_ROW	0x02
 #define SZ_FLAG_ALL				0x03
 #define SZ_HEADER_SIZE	(4 + 3 + 8 * 3 + 4 + 4 + 8)		/* plus tzname bytes */
 #define SZ_SESSION_MIN	(8 * 3 + 4 + 8 * 3)
@@ -834,7 +839,7 @@ state_for_reading(SessState *st)
 	}
 	tmp = state_alloc(CurrentMemoryContext, st->rules, (int64) st->nsess + st->npend);
 	tmp->timeout_us = st->timeout_us;
-	tmp->timeout_mixed = st->timeout_mixed;
+	tmp->timeout_per_row = st->timeout_per_row;
 	for (i = 0; i < st->nsess; i++)
 		summary_copy(CurrentMemoryContext, &tmp->sess[i], &st->sess[i]);
 	tmp->nsess = st->nsess;
@@ -896,8 +901,8 @@ sess_state_serialize(SessState *st)
 	p = w_u8(p, (uint8) r->mode);
 	if (r->key_rules)
 		flags |= SZ_FLAG_KEY_RULES;
-	if (st->timeout_mixed)
-		flags |= SZ_FLAG_TIMEOUT_MIXED;
+	if (st->timeout_per_row)
+		flags |= SZ_FLAG_TIMEOUT_PER_ROW;
 	p = w_u8(p, flags);
 	p = w_i64(p, st->timeout_us);
 	p = w_i64(p, r->max_duration_us);
@@ -1087,14 +1092,13 @@ sess_reader_open(SessReader *r, const char *data, int len)
 	if (flags & ~SZ_FLAG_ALL)
 		corrupt("unknown flags");
 	r->rules.key_rules = (flags & SZ_FLAG_KEY_RULES) != 0;
-	r->timeout_mixed = (flags & SZ_FLAG_TIMEOUT_MIXED) != 0;
+	r->timeout_per_row = (flags & SZ_FLAG_TIMEOUT_PER_ROW) != 0;
 	r->timeout_us = get_i64(r, "timeout");
 	r->rules.max_duration_us = get_i64(r, "max_duration");
 	r->rules.engaged_duration_ms = get_i64(r, "engaged duration");
 	r->rules.engaged_views = get_i32(r, "engaged views");
 	if (r->timeout_us < -1 || r->rules.max_duration_us < -1 ||
-		r->rules.engaged_duration_ms < 0 || r->rules.engaged_views < 0 ||
-		(r->timeout_mixed && r->timeout_us < 0))
+		r->rules.engaged_duration_ms < 0 || r->rules.engaged_views < 0)
 		corrupt("rules out of range");
 	if ((r->rules.max_duration_us != SESS_NO_LIMIT || r->rules.key_rules) !=
 		(r->rules.mode == SESS_MODE_EVENTS))
@@ -1140,7 +1144,8 @@ sess_reader_next(SessReader *r, SessSummary *s)
 	s->views = get_i64(r, "view count");
 	s->engagement_ms = get_i64(r, "engagement");
 	if (s->end < s->start || s->expiry < s->end ||
-		(!r->timeout_mixed && s->expiry != sess_add_usec(s->end, r->timeout_us)) ||
+		(r->timeout_per_row ? s->expiry < sess_add_usec(s->end, r->timeout_us)
+		 : s->expiry != sess_add_usec(s->end, r->timeout_us)) ||
 		s->events < 1 || s->views < 0 || s->views > s->events ||
 		s->engagement_ms < 0)
 		corrupt("session out of range");
@@ -1195,7 +1200,7 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 		: sess_rules_copy(cxt, &r.rules);
 	st = state_alloc(cxt, rules, r.rules.mode == SESS_MODE_SESSIONS ? r.count : 1);
 	st->timeout_us = r.timeout_us;
-	st->timeout_mixed = r.timeout_mixed;
+	st->timeout_per_row = r.timeout_per_row;
 
 	if (r.rules.mode == SESS_MODE_SESSIONS)
 	{
@@ -1241,7 +1246,8 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 			engagement_ms = get_i64(&r, "event engagement");
 			se = get_u8(&r, "start flag");
 			if (timeout_us < 0 || engagement_ms < 0 || se > 1 ||
-				(!r.timeout_mixed && timeout_us != r.timeout_us))
+				(r.timeout_per_row ? timeout_us < r.timeout_us
+				 : timeout_us != r.timeout_us))
 				corrupt("event out of range");
 			eidlen = get_str(&r, &eid, true, "event id");
 			keylen = get_str(&r, &key, true, "split key");

@@ -128,8 +128,9 @@ typedef struct SessState
 {
 	SessRules  *rules;
 	MemoryContext cxt;			/* where every part of the state lives */
-	int64		timeout_us;		/* the events' timeout; -1 before any event */
-	bool		timeout_mixed;	/* events carried different timeouts */
+	int64		timeout_us;		/* the timeout; with per-row timeouts the
+								 * smallest seen; -1 before any event */
+	bool		timeout_per_row;	/* timeouts come from a per-row expression */
 	bool		ev_sorted;
 	int32		nsess;
 	int32		sesscap;
@@ -183,7 +184,7 @@ typedef struct SessReader
 	int			off;
 	SessRules	rules;
 	int64		timeout_us;
-	bool		timeout_mixed;
+	bool		timeout_per_row;
 	int64		count;
 	int64		done;
 	SessSummary prev;			/* last session returned */
