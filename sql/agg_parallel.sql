@@ -138,4 +138,16 @@ EXPLAIN (COSTS OFF) SELECT k, session_merge(st) FROM agg_parallel_nulls GROUP BY
 SELECT k, session_count(session_merge(st)) AS sessions, count(st) AS states
 FROM agg_parallel_nulls GROUP BY k ORDER BY k;
 
+-- 4. The same with hash aggregation (the plan most GROUP BY user queries
+-- get): partial hash aggregates in the workers, serialized states combined
+-- by the leader's hash aggregate.
+SET enable_hashagg = on;
+SET enable_sort = off;
+EXPLAIN (COSTS OFF) SELECT * FROM agg_by_user;
+:digest_by_user \gset hpar_user_
+SELECT :'hpar_user_states' = :'ser_user_states' AS hashed_same_states,
+       :'hpar_user_sessions' = :'ser_user_sessions' AS hashed_same_sessions,
+       :hpar_user_n1 AS hashed_sessions, :hpar_user_n5 AS hashed_per_row;
+RESET enable_sort;
+
 DROP TABLE agg_parallel_ev, agg_parallel_st, agg_parallel_nulls CASCADE;
