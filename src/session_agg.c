@@ -383,22 +383,20 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 		st->timeout_per_row = cache->timeout_per_row;
 	}
 	else
-	{
 		st = (SessState *) PG_GETARG_POINTER(0);
-
-		/* rules given per row must not change within one state */
-		if (PG_NARGS() > TA_RULES && call_rules(fcinfo, cache) != st->rules &&
-			!sess_rules_equal(cache->rules, st->rules))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("session rules must be the same for every event of one session_agg"),
-					 errdetail("The rules argument changed between events of one group."),
-					 errhint("Pass one session_rules(...) value for the whole aggregate.")));
-	}
 
 	/* a NULL timestamp excludes the event, as everywhere */
 	if (PG_ARGISNULL(TA_TS))
 		PG_RETURN_POINTER(st);
+
+	/* rules given per row must not change within one state */
+	if (PG_NARGS() > TA_RULES && call_rules(fcinfo, cache) != st->rules &&
+		!sess_rules_equal(cache->rules, st->rules))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("session rules must be the same for every event of one session_agg"),
+				 errdetail("The rules argument changed between events of one group."),
+				 errhint("Pass one session_rules(...) value for the whole aggregate.")));
 	in.ts = PG_GETARG_TIMESTAMPTZ(TA_TS);
 	sess_check_finite(in.ts);
 
