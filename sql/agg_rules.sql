@@ -372,3 +372,21 @@ SELECT id, ts,
 FROM tl WINDOW w AS (ORDER BY ts, id)
 ORDER BY id;
 SET timezone = 'UTC';
+
+-- Rules that differ from group to group (from a grouping column), and the
+-- same in a correlated subquery: each group gets its own rules, and the
+-- sessions equal those of the window functions run per zone.
+CREATE TEMP TABLE dz AS
+SELECT z, timestamptz '2026-03-27 20:00+00' + g * interval '50 min' AS ts
+FROM unnest(ARRAY['UTC', 'Asia/Tokyo', 'America/Los_Angeles']) z, generate_series(0, 40) g;
+SELECT z, session_count(session_agg(ts, '1 hour', NULL, NULL, NULL, session_rules(day_boundary => z))) AS agg,
+       (SELECT count(*) FROM (SELECT session_split_reason(ts, '1 hour', day_boundary => d.z) OVER (ORDER BY ts) AS r
+                              FROM dz d2 WHERE d2.z = d.z) w WHERE r IS NOT NULL) AS window_fn
+FROM dz d GROUP BY z ORDER BY z;
+SELECT z, (SELECT session_count(session_agg(ts, '1 hour', NULL, NULL, NULL, session_rules(day_boundary => s.z)))
+           FROM dz d2 WHERE d2.z = s.z) AS correlated
+FROM (SELECT DISTINCT z FROM dz) s ORDER BY z;
+-- max_duration for one group only: the other group keeps one long session
+SELECT z, session_count(session_agg(ts, '1 hour', NULL, NULL, NULL,
+          session_rules(max_duration => CASE WHEN z = 'UTC' THEN interval '5 hours' END))) AS sessions
+FROM dz GROUP BY z ORDER BY z;

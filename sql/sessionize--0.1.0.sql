@@ -237,6 +237,25 @@ CREATE FUNCTION @extschema@.sessionize_agg_finalfn(internal)
 RETURNS @extschema@.sessionstate AS 'MODULE_PATHNAME', 'sessionize_agg_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval, text, bigint) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval, text, bigint, text, @extschema@.sessionrules) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint, text, @extschema@.sessionrules) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_merge_transfn(internal, @extschema@.sessionstate) IS 'session_merge support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_combinefn(internal, internal) IS 'session_agg support: combines partial states of parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_merge_combinefn(internal, internal) IS 'session_merge support: combines partial states of parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_serialfn(internal) IS 'session_agg and session_merge support: state to bytes for parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_deserialfn(bytea, internal) IS 'session_agg and session_merge support: bytes to state, validated.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_finalfn(internal) IS 'session_agg and session_merge support: the storable sessionstate.';
+COMMENT ON FUNCTION @extschema@.sessionstate_in(cstring) IS 'sessionstate text input (hexadecimal), validated.';
+COMMENT ON FUNCTION @extschema@.sessionstate_out(@extschema@.sessionstate) IS 'sessionstate text output (hexadecimal).';
+COMMENT ON FUNCTION @extschema@.sessionstate_recv(internal) IS 'sessionstate binary input, validated.';
+COMMENT ON FUNCTION @extschema@.sessionstate_send(@extschema@.sessionstate) IS 'sessionstate binary output.';
+
 CREATE AGGREGATE @extschema@.session_agg(ts timestamptz, timeout interval) (
     SFUNC = @extschema@.sessionize_agg_transfn, STYPE = internal, SSPACE = 256,
     FINALFUNC = @extschema@.sessionize_agg_finalfn,

@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "common/int.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -113,10 +114,23 @@ sessionize_state_in(PG_FUNCTION_ARGS)
 		int			lo = sz_hex_value(str[i + 1]);
 
 		if (hi < 0 || lo < 0)
+		{
+			/* quote ASCII; show other bytes in hex (never half a character) */
+			unsigned char a = (unsigned char) str[i];
+			unsigned char b = (unsigned char) str[i + 1];
+
+			if (a >= 0x20 && a < 0x7f && b >= 0x20 && b < 0x7f)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("invalid input syntax for type sessionstate"),
+						 errdetail("\"%c%c\" at offset %zu is not a hexadecimal digit pair.",
+								   a, b, i)));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid input syntax for type sessionstate"),
-					 errdetail("\"%.*s\" is not a hexadecimal digit pair.", 2, str + i)));
+					 errdetail("Bytes 0x%02x 0x%02x at offset %zu are not a hexadecimal digit pair.",
+							   a, b, i)));
+		}
 		bin[i / 2] = (char) ((hi << 4) | lo);
 	}
 	PG_RETURN_BYTEA_P(validated_copy(bin, len / 2));
@@ -194,38 +208,12 @@ typedef struct AggCache
 	bool		valid;
 	Interval	last;
 	int64		usec;
-	SessRules  *rules;			/* in fn_mcxt */
-	Datum		rules_arg;		/* the argument they were built from */
-	bool		rules_has_arg;
+	bool		rules_checked;
+	bool		rules_const;	/* the rules argument is the same every row */
+	SessRules  *rules;			/* constant rules, in fn_mcxt */
 	bool		timeout_checked;
 	bool		timeout_per_row;	/* the timeout argument is not constant */
 } AggCache;
-
-/*
- * Is the timeout argument of this session_agg call a per-row expression?
- * Read from the Aggref: a constant (or a query parameter) is not.  States
- * built with a constant timeout refuse to merge with states of another
- * timeout; per-row timeouts merge freely.
- */
-static bool
-timeout_per_row(FunctionCallInfo fcinfo)
-{
-	Aggref	   *aggref = AggGetAggref(fcinfo);
-	TargetEntry *tle;
-
-	/*
-	 * As a window aggregate there is no Aggref to look at: count as constant
-	 * until the events show two different timeouts (note_timeout()).
-	 */
-	if (aggref == NULL || list_length(aggref->args) <= TA_TIMEOUT - 1)
-		return false;
-	tle = (TargetEntry *) list_nth(aggref->args, TA_TIMEOUT - 1);
-	if (IsA(tle->expr, Const))
-		return false;
-	if (IsA(tle->expr, Param) && ((Param *) tle->expr)->paramkind == PARAM_EXTERN)
-		return false;
-	return true;
-}
 
 static AggCache *
 agg_cache(FunctionCallInfo fcinfo)
@@ -280,41 +268,90 @@ rules_defaults(SessRules *r)
 	r->engaged_views = SESS_DEFAULT_ENGAGED_VIEWS;
 }
 
-/*
- * The rules of this session_agg call, shared by all its groups: built from
- * the rules argument when a group starts, and reused while it is the same.
- */
-static SessRules *
-call_rules(FunctionCallInfo fcinfo, AggCache *cache)
+/* Rules from the current row's arguments, into r (nothing allocated). */
+static void
+rules_of_row(FunctionCallInfo fcinfo, SessRules *r)
 {
 	int			nargs = PG_NARGS();
-	bool		has_arg = nargs > TA_RULES && !PG_ARGISNULL(TA_RULES);
-	Datum		arg = has_arg ? PG_GETARG_DATUM(TA_RULES) : (Datum) 0;
-	SessRules	r;
 
-	if (cache->rules && cache->rules_arg == arg && cache->rules_has_arg == has_arg)
-		return cache->rules;
-
-	rules_defaults(&r);
-	r.key_rules = (nargs > TA_START_EVENT);
-	if (has_arg)
+	rules_defaults(r);
+	r->key_rules = (nargs > TA_START_EVENT);
+	if (nargs > TA_RULES && !PG_ARGISNULL(TA_RULES))
 	{
-		HeapTupleHeader th = DatumGetHeapTupleHeader(arg);
+		HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(TA_RULES);
 		Datum		v[4];
 		bool		isnull[4];
 		int			i;
 
 		for (i = 0; i < 4; i++)
 			v[i] = GetAttributeByNum(th, i + 1, &isnull[i]);
-		rules_from_fields(&r, v, isnull);
+		rules_from_fields(r, v, isnull);
 	}
-	r.mode = (r.key_rules || r.max_duration_us != SESS_NO_LIMIT)
+	r->mode = (r->key_rules || r->max_duration_us != SESS_NO_LIMIT)
 		? SESS_MODE_EVENTS : SESS_MODE_SESSIONS;
-	if (cache->rules == NULL || !sess_rules_equal(cache->rules, &r))
+}
+
+/*
+ * Is argument argno of this session_agg call the same for every row?  Read
+ * from the Aggref: a constant (after constant folding, session_rules(...)
+ * with constant arguments is one) or a query parameter is.  As a window
+ * aggregate there is no Aggref: answer no, the safe side.
+ */
+static bool
+arg_is_constant(FunctionCallInfo fcinfo, int argno)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	if (aggref == NULL || list_length(aggref->args) < argno)
+		return false;
+	tle = (TargetEntry *) list_nth(aggref->args, argno - 1);
+	if (IsA(tle->expr, Const))
+		return true;
+	return IsA(tle->expr, Param) && ((Param *) tle->expr)->paramkind == PARAM_EXTERN;
+}
+
+/*
+ * The rules for a new group's state.  Constant rules (the usual case) are
+ * built once per call and shared by every group; rules from a per-row
+ * expression are built for each group, in the aggregate's memory.
+ */
+static SessRules *
+new_state_rules(FunctionCallInfo fcinfo, AggCache *cache, MemoryContext aggcxt)
+{
+	SessRules	r;
+
+	if (!cache->rules_checked)
+	{
+		cache->rules_const = PG_NARGS() <= TA_RULES || arg_is_constant(fcinfo, TA_RULES);
+		cache->rules_checked = true;
+	}
+	if (cache->rules_const && cache->rules)
+		return cache->rules;
+	rules_of_row(fcinfo, &r);
+	if (cache->rules_const)
+	{
 		cache->rules = sess_rules_copy(fcinfo->flinfo->fn_mcxt, &r);
-	cache->rules_arg = arg;
-	cache->rules_has_arg = has_arg;
-	return cache->rules;
+		return cache->rules;
+	}
+	return sess_rules_copy(aggcxt, &r);
+}
+
+/* Rules from a per-row expression must not change within one group. */
+static void
+check_row_rules(FunctionCallInfo fcinfo, AggCache *cache, SessState *st)
+{
+	SessRules	r;
+
+	if (cache->rules_const)
+		return;
+	rules_of_row(fcinfo, &r);
+	if (!sess_rules_equal(&r, st->rules))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("session rules must be the same for every event of one session_agg"),
+				 errdetail("The rules argument changed between events of one group."),
+				 errhint("Pass one session_rules(...) value per group, for example from a constant or a grouping column.")));
 }
 
 /*
@@ -376,10 +413,17 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	{
 		if (!cache->timeout_checked)
 		{
-			cache->timeout_per_row = timeout_per_row(fcinfo);
+			/*
+			 * States built with a constant timeout refuse to merge with
+			 * states of another timeout; per-row timeouts merge freely.  As
+			 * a window aggregate (no Aggref), count as constant until the
+			 * events show two different timeouts.
+			 */
+			cache->timeout_per_row = AggGetAggref(fcinfo) != NULL &&
+				!arg_is_constant(fcinfo, TA_TIMEOUT);
 			cache->timeout_checked = true;
 		}
-		st = sess_state_create(aggcxt, call_rules(fcinfo, cache));
+		st = sess_state_create(aggcxt, new_state_rules(fcinfo, cache, aggcxt));
 		st->timeout_per_row = cache->timeout_per_row;
 	}
 	else
@@ -388,17 +432,12 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	/* a NULL timestamp excludes the event, as everywhere */
 	if (PG_ARGISNULL(TA_TS))
 		PG_RETURN_POINTER(st);
-
-	/* rules given per row must not change within one state */
-	if (PG_NARGS() > TA_RULES && call_rules(fcinfo, cache) != st->rules &&
-		!sess_rules_equal(cache->rules, st->rules))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("session rules must be the same for every event of one session_agg"),
-				 errdetail("The rules argument changed between events of one group."),
-				 errhint("Pass one session_rules(...) value for the whole aggregate.")));
 	in.ts = PG_GETARG_TIMESTAMPTZ(TA_TS);
 	sess_check_finite(in.ts);
+
+	/* rules given per row must not change within one state */
+	if (PG_NARGS() > TA_RULES)
+		check_row_rules(fcinfo, cache, st);
 
 	if (PG_ARGISNULL(TA_TIMEOUT))
 		sess_null_timeout_error();
@@ -669,7 +708,10 @@ state_counts(Datum d, int64 *sessions, int64 *events)
 		while (sess_reader_next(&r, &s))
 		{
 			(*sessions)++;
-			*events += s.events;
+			if (pg_add_s64_overflow(*events, s.events, events))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("session event count out of range")));
 		}
 	}
 	else

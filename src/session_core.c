@@ -152,14 +152,20 @@ sess_ts_to_epoch_ms(TimestampTz ts)
 void
 sess_check_order(TimestampTz prev, TimestampTz ts)
 {
-	if (ts < prev)
-		ereport(ERROR,
-				(errcode(ERRCODE_WINDOWING_ERROR),
-				 errmsg("events are not ordered by timestamp within the window"),
-				 errdetail("Event time %s comes after %s in the same partition.",
-						   pstrdup(timestamptz_to_str(ts)),
-						   pstrdup(timestamptz_to_str(prev))),
-				 errhint("Order the window by the event timestamp: OVER (PARTITION BY user_id ORDER BY ts).")));
+	char	   *tstr;
+	char	   *pstr;
+
+	if (ts >= prev)
+		return;
+	/* timestamptz_to_str() returns a static buffer: copy each result */
+	tstr = pstrdup(timestamptz_to_str(ts));
+	pstr = pstrdup(timestamptz_to_str(prev));
+	ereport(ERROR,
+			(errcode(ERRCODE_WINDOWING_ERROR),
+			 errmsg("events are not ordered by timestamp within the window"),
+			 errdetail("Event time %s comes after %s in the same partition.",
+					   tstr, pstr),
+			 errhint("Order the window by the event timestamp: OVER (PARTITION BY user_id ORDER BY ts).")));
 }
 
 /*

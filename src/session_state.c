@@ -36,7 +36,7 @@ bytes_cmp(const char *a, int32 alen, const char *b, int32 blen)
 
 	if (alen < 0 || blen < 0)
 		return (alen < 0) - (blen < 0);
-	c = memcmp(a, b, Min(alen, blen));
+	c = (Min(alen, blen) > 0) ? memcmp(a, b, Min(alen, blen)) : 0;
 	if (c != 0)
 		return c;
 	return (alen > blen) - (alen < blen);
@@ -133,6 +133,20 @@ str_set(MemoryContext cxt, SessStr *s, const char *p, int32 len)
 
 /* ------------------------------------------------------------- summaries */
 
+/* a + b for event and view counts of merged sessions; error on overflow. */
+static int64
+add_count(int64 a, int64 b)
+{
+	int64		r;
+
+	if (pg_add_s64_overflow(a, b, &r))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("session event count out of range"),
+				 errdetail("A merged session would hold more than 2^63 events.")));
+	return r;
+}
+
 static int64
 add_engagement(int64 a, int64 b)
 {
@@ -210,8 +224,8 @@ summary_absorb(MemoryContext cxt, SessSummary *a, SessSummary *b)
 		a->end = b->end;
 	if (b->expiry > a->expiry)
 		a->expiry = b->expiry;
-	a->events += b->events;
-	a->views += b->views;
+	a->events = add_count(a->events, b->events);
+	a->views = add_count(a->views, b->views);
 	a->engagement_ms = add_engagement(a->engagement_ms, b->engagement_ms);
 	if (b->v == NULL)
 		return;
@@ -348,7 +362,8 @@ state_grow(SessState *st, int64 need)
 
 	if (need <= st->sesscap)
 		return st;
-	cap = capacity_for(Max(need, (int64) st->sesscap * 2));
+	cap = capacity_for(Max(need, Min((int64) st->sesscap * 2,
+									 (int64) ((MaxAllocSize - STATE_HEADER) / sizeof(SessSummary)))));
 	st = repalloc(st, STATE_HEADER + cap * sizeof(SessSummary));
 	st->sesscap = cap;
 	return st;
@@ -657,27 +672,13 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 
 /* --------------------------------------------------------------- read-out */
 
-int64
-sess_state_event_count(SessState *st)
-{
-	int64		n = 0;
-	int32		i;
-
-	if (st->rules->mode == SESS_MODE_EVENTS)
-		return st->nev;
-	for (i = 0; i < st->nsess; i++)
-		n += st->sess[i].events;
-	for (i = 0; i < st->npend; i++)
-		n += st->pend[i].events;
-	return n;
-}
-
 static bool
 keys_differ(const SessEventRec *a, const SessEventRec *b)
 {
 	if (a->key.len < 0 || b->key.len < 0)
 		return (a->key.len < 0) != (b->key.len < 0);
-	return a->key.len != b->key.len || memcmp(a->key.p, b->key.p, a->key.len) != 0;
+	return a->key.len != b->key.len ||
+		(a->key.len > 0 && memcmp(a->key.p, b->key.p, a->key.len) != 0);
 }
 
 /*
@@ -1252,6 +1253,8 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 			eidlen = get_str(&r, &eid, true, "event id");
 			keylen = get_str(&r, &key, true, "split key");
 			viewlen = get_str(&r, &view, true, "view name");
+			if (!r.rules.key_rules && (keylen >= 0 || se != 0))
+				corrupt("split key or start flag without split rules");
 			event_set(cxt, &st->ev[st->nev], ts, timeout_us, engagement_ms,
 					  se == 1, eid, eidlen, key, keylen, view, viewlen);
 			if (st->nev > 0 && event_cmp(&st->ev[st->nev - 1], &st->ev[st->nev]) > 0)

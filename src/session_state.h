@@ -154,7 +154,6 @@ extern SessState *sess_state_normalize(SessState *st);
 
 /* Read-out: the sessions of a state, in start order. */
 extern SessSummary *sess_state_sessions(SessState *st, int64 *count);
-extern int64 sess_state_event_count(SessState *st);
 extern bool sess_engaged(const SessRules *rules, const SessSummary *s);
 extern int64 sess_duration_ms(const SessSummary *s);
 

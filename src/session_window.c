@@ -283,7 +283,7 @@ split_key_changed(WindowObject winobj, WinCache *cache, WinPartition *part,
 	len = VARSIZE_ANY_EXHDR(t);
 	changed = part->have_key &&
 		(cache->key_null || cache->keylen != len ||
-		 memcmp(cache->key, p, len) != 0);
+		 (len > 0 && memcmp(cache->key, p, len) != 0));
 	if (!part->have_key || changed)
 	{
 		buffer_set(cxt, &cache->key, &cache->keycap, p, len);
