@@ -106,15 +106,14 @@ sess_lookup_tz(const char *name)
 }
 
 void
-sess_check_finite(TimestampTz ts)
+sess_infinite_error(TimestampTz ts)
 {
-	if (TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("event timestamp \"%s\" cannot be sessionized",
-						TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
-				 errdetail("Session rules need finite event times."),
-				 errhint("Filter infinite timestamps out, or turn them into NULL, which excludes the event.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("event timestamp \"%s\" cannot be sessionized",
+					TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
+			 errdetail("Session rules need finite event times."),
+			 errhint("Filter infinite timestamps out, or turn them into NULL, which excludes the event.")));
 }
 
 /* Epoch milliseconds (AWS event_time_msec) to a finite TimestampTz. */
@@ -148,15 +147,13 @@ sess_ts_to_epoch_ms(TimestampTz ts)
 	return ms;
 }
 
-/* Events of a partition must come in timestamp order. */
+/* The error of sess_check_order(): the window is not ordered by time. */
 void
-sess_check_order(TimestampTz prev, TimestampTz ts)
+sess_order_error(TimestampTz prev, TimestampTz ts)
 {
 	char	   *tstr;
 	char	   *pstr;
 
-	if (ts >= prev)
-		return;
 	/* timestamptz_to_str() returns a static buffer: copy each result */
 	tstr = pstrdup(timestamptz_to_str(ts));
 	pstr = pstrdup(timestamptz_to_str(prev));

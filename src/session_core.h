@@ -181,10 +181,27 @@ extern int32 sess_local_day(SessDayCache *c, TimestampTz ts);
 extern int64 sess_interval_usec(const Interval *iv, const char *argname);
 SESS_NORETURN extern void sess_null_timeout_error(void) SESS_NORETURN_ATTR;
 extern pg_tz *sess_lookup_tz(const char *name);
-extern void sess_check_finite(TimestampTz ts);
+SESS_NORETURN extern void sess_infinite_error(TimestampTz ts) SESS_NORETURN_ATTR;
+SESS_NORETURN extern void sess_order_error(TimestampTz prev, TimestampTz ts) SESS_NORETURN_ATTR;
 extern TimestampTz sess_epoch_ms_to_ts(int64 ms);
 extern int64 sess_ts_to_epoch_ms(TimestampTz ts);
-extern void sess_check_order(TimestampTz prev, TimestampTz ts);
+
+
+/* Per-event checks: inline fast paths, errors out of line. */
+static inline void
+sess_check_finite(TimestampTz ts)
+{
+	if (unlikely(TIMESTAMP_NOT_FINITE(ts)))
+		sess_infinite_error(ts);
+}
+
+/* Events of a partition must come in timestamp order. */
+static inline void
+sess_check_order(TimestampTz prev, TimestampTz ts)
+{
+	if (unlikely(ts < prev))
+		sess_order_error(prev, ts);
+}
 
 /* Presentation. */
 extern const char *sess_reason_name(SessReason r);

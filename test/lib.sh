@@ -91,12 +91,17 @@ sz_start_server() {
 		for line in "$@"; do echo "$line"; done
 	} | sz_as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
 	sz_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+	SZ_POSTMASTER_PID=$(head -1 "$dir/data/postmaster.pid")
 }
 
 sz_stop_server() {
 	local dir=$1
-	[ -f "$dir/data/postmaster.pid" ] &&
+	if [ -f "$dir/data/postmaster.pid" ]; then
 		sz_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	elif [ -n "${SZ_POSTMASTER_PID:-}" ]; then
+		# the data directory went away under a running server: stop it by pid
+		kill -INT "$SZ_POSTMASTER_PID" 2>/dev/null || true
+	fi
 }
 
 # sz_psql DIR PORT [psql args...]
