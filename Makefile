@@ -15,3 +15,6 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS += -Isrc
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS does not track header dependencies: rebuild everything on a change
+$(OBJS): $(wildcard src/*.h)
