@@ -378,3 +378,813 @@ CREATE FUNCTION @extschema@.session_event_count(state @extschema@.sessionstate) 
 AS 'MODULE_PATHNAME', 'sessionize_session_event_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.session_event_count(@extschema@.sessionstate) IS
     'Number of counted events in the state.';
+
+------------------------------------------------------------------------------
+-- The AWS Clickstream session view, dashboards, incremental session tables
+--
+-- Generated SQL quotes every identifier with format('%I') and every value
+-- with format('%L'); generated views are security_invoker.
+------------------------------------------------------------------------------
+
+-- The extension's own schema, for generated SQL.
+CREATE FUNCTION @extschema@.sessionize_schema() RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT n.nspname FROM pg_catalog.pg_extension e
+    JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'sessionize'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_schema() IS
+    'Internal: the schema sessionize is installed in.';
+
+-- Split a possibly schema-qualified name; unqualified names go to the first
+-- schema of search_path, as CREATE VIEW would do.
+CREATE FUNCTION @extschema@.sessionize_qualify(rel_name text, OUT nsp name, OUT rel name)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    parts text[] := pg_catalog.parse_ident(rel_name);
+BEGIN
+    IF pg_catalog.array_length(parts, 1) = 1 THEN
+        nsp := pg_catalog.current_schema();
+        rel := parts[1];
+    ELSIF pg_catalog.array_length(parts, 1) = 2 THEN
+        nsp := parts[1];
+        rel := parts[2];
+    ELSE
+        RAISE EXCEPTION 'invalid relation name "%"', rel_name
+            USING ERRCODE = 'invalid_name', HINT = 'Use name or schema.name.';
+    END IF;
+    IF nsp IS NULL THEN
+        RAISE EXCEPTION 'no schema has been selected to create "%" in', rel_name
+            USING ERRCODE = 'invalid_schema_name', HINT = 'Qualify the name: schema.name.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_qualify(text) IS
+    'Internal: schema and name of a relation name to create.';
+
+-- The input of the session aggregate, as a SELECT list over the source table
+-- aliased "e": user_pseudo_id, platform, ts (timestamptz), event_id,
+-- view_name (non-NULL marks a view), engagement_ms, counted.  cfg holds the
+-- column mapping and event lists of create_session_view/create_session_table.
+CREATE FUNCTION @extschema@.sessionize_input_sql(cfg jsonb) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    src regclass := (cfg->>'source')::oid::regclass;
+    arg text;
+    ts_type regtype;
+    ts_expr text;
+    platform_expr text;
+    name_expr text;
+    view_expr text;
+    eng_expr text;
+    counted_expr text;
+BEGIN
+    FOREACH arg IN ARRAY ARRAY['user_column', 'platform_column', 'timestamp_column',
+                               'event_id_column', 'event_name_column', 'page_title_column',
+                               'screen_name_column', 'engagement_column', 'session_id_column',
+                               'session_duration_column'] LOOP
+        IF cfg->>arg IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_attribute
+            WHERE attrelid = src AND attname = cfg->>arg AND attnum > 0 AND NOT attisdropped)
+        THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', cfg->>arg, src
+                USING ERRCODE = 'undefined_column',
+                      HINT = pg_catalog.format('Name the column with %s => ''...'', or pass NULL where the argument allows it.', arg);
+        END IF;
+    END LOOP;
+    IF cfg->>'user_column' IS NULL OR cfg->>'timestamp_column' IS NULL THEN
+        RAISE EXCEPTION 'user_column and timestamp_column must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT atttypid::regtype INTO ts_type FROM pg_catalog.pg_attribute
+    WHERE attrelid = src AND attname = cfg->>'timestamp_column';
+    ts_expr := CASE ts_type
+        WHEN 'timestamp with time zone'::regtype THEN pg_catalog.format('e.%I', cfg->>'timestamp_column')
+        WHEN 'timestamp without time zone'::regtype THEN pg_catalog.format('(e.%I AT TIME ZONE ''UTC'')', cfg->>'timestamp_column')
+        WHEN 'bigint'::regtype THEN pg_catalog.format('(timestamptz ''epoch'' + e.%I * interval ''1 millisecond'')', cfg->>'timestamp_column')
+        ELSE NULL END;
+    IF ts_expr IS NULL THEN
+        RAISE EXCEPTION 'column "%" has type %, not a timestamp', cfg->>'timestamp_column', ts_type
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Use a timestamptz, timestamp (read as UTC) or bigint epoch-milliseconds column.';
+    END IF;
+
+    platform_expr := CASE WHEN cfg->>'platform_column' IS NULL THEN 'NULL::text'
+                          ELSE pg_catalog.format('e.%I::text', cfg->>'platform_column') END;
+    name_expr := CASE WHEN cfg->>'event_name_column' IS NULL THEN NULL
+                      ELSE pg_catalog.format('e.%I::text', cfg->>'event_name_column') END;
+
+    -- a view: an event named in view_events (any event with a view name when
+    -- there are no event names or no list); its name: page title or screen name
+    view_expr := pg_catalog.concat_ws(', ',
+        CASE WHEN cfg->>'page_title_column' IS NOT NULL THEN pg_catalog.format('e.%I::text', cfg->>'page_title_column') END,
+        CASE WHEN cfg->>'screen_name_column' IS NOT NULL THEN pg_catalog.format('e.%I::text', cfg->>'screen_name_column') END);
+    IF name_expr IS NOT NULL AND cfg->'view_events' IS NOT NULL AND cfg->'view_events' <> 'null'::jsonb THEN
+        view_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) THEN coalesce(%s) END',
+            name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'view_events') x)::text,
+            CASE WHEN view_expr = '' THEN '''''' ELSE view_expr || ', ''''' END);
+    ELSIF view_expr = '' THEN
+        view_expr := 'NULL::text';
+    ELSE
+        view_expr := pg_catalog.format('coalesce(%s)', view_expr);
+    END IF;
+
+    IF cfg->>'engagement_column' IS NULL THEN
+        eng_expr := 'NULL::bigint';
+    ELSIF name_expr IS NOT NULL AND cfg->'engagement_events' IS NOT NULL AND cfg->'engagement_events' <> 'null'::jsonb THEN
+        eng_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) THEN e.%I::bigint END',
+            name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'engagement_events') x)::text,
+            cfg->>'engagement_column');
+    ELSE
+        eng_expr := pg_catalog.format('e.%I::bigint', cfg->>'engagement_column');
+    END IF;
+
+    IF name_expr IS NOT NULL AND pg_catalog.jsonb_array_length(coalesce(cfg->'excluded_events', '[]')) > 0 THEN
+        counted_expr := pg_catalog.format('coalesce(%s <> ALL (%L::text[]), true)',
+            name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'excluded_events') x)::text);
+    ELSE
+        counted_expr := 'true';
+    END IF;
+
+    RETURN pg_catalog.format(
+        'e.%I::text AS user_pseudo_id, %s AS platform, %s AS ts, %s AS event_id, '
+        '%s AS view_name, %s AS engagement_ms, %s AS counted, %s AS sdk_session_id, %s AS sdk_duration',
+        cfg->>'user_column', platform_expr, ts_expr,
+        CASE WHEN cfg->>'event_id_column' IS NULL THEN 'NULL::text'
+             ELSE pg_catalog.format('e.%I::text', cfg->>'event_id_column') END,
+        view_expr, eng_expr, counted_expr,
+        CASE WHEN cfg->>'session_id_column' IS NULL THEN 'NULL::text'
+             ELSE pg_catalog.format('e.%I::text', cfg->>'session_id_column') END,
+        CASE WHEN cfg->>'session_duration_column' IS NULL THEN 'NULL::bigint'
+             ELSE pg_catalog.format('e.%I::bigint', cfg->>'session_duration_column') END);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_input_sql(jsonb) IS
+    'Internal: the session aggregate''s inputs as a SELECT list over the source table aliased e.';
+
+-- The aggregate call over the input columns (alias i).
+CREATE FUNCTION @extschema@.sessionize_agg_sql(cfg jsonb, timeout interval) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.format(
+        '%1$I.session_agg(i.ts, %2$L::interval, i.view_name, i.engagement_ms, i.event_id, '
+        '%1$I.session_rules(engaged_duration => %3$L::interval, engaged_views => %4$s))',
+        @extschema@.sessionize_schema(), timeout,
+        cfg->>'engaged_duration', (cfg->>'engaged_views')::integer)
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_agg_sql(jsonb, interval) IS
+    'Internal: the session_agg call of generated views and tables.';
+
+-- The 13 columns of the AWS session view from a group (alias g: user_pseudo_id,
+-- platform) and one of its sessions (alias s: a row of sessions()).
+CREATE FUNCTION @extschema@.sessionize_columns_sql() RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT 'pg_catalog.concat(g.user_pseudo_id, ''-'', pg_catalog.to_char(s.session_start AT TIME ZONE ''UTC'', ''YYYYMMDD-HH24MISSMS''))::text AS session_id, '
+        'g.user_pseudo_id::text AS user_pseudo_id, '
+        'g.platform::text AS platform, '
+        's.duration_ms::bigint AS session_duration, '
+        's.views::bigint AS session_views, '
+        's.engaged::integer AS engaged_session, '
+        '(NOT s.engaged)::integer AS bounced_session, '
+        'pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint AS session_start_timestamp, '
+        's.engagement_ms::bigint AS session_engagement_time, '
+        'pg_catalog.date_trunc(''day'', s.session_start AT TIME ZONE ''UTC'') AS session_date, '
+        'pg_catalog.date_trunc(''hour'', s.session_start AT TIME ZONE ''UTC'') AS session_date_hour, '
+        'NULLIF(s.entry_view, '''')::text AS entry_view, '
+        'NULLIF(s.exit_view, '''')::text AS exit_view'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_columns_sql() IS
+    'Internal: the 13 columns of the clickstream session view, from a group g and a session s.';
+
+-- Comments of the 13 columns (CLICKSTREAM.md).
+CREATE FUNCTION @extschema@.sessionize_comment_columns(rel text, kind text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES
+        ('session_id', 'Session id: <user_pseudo_id>-YYYYMMDD-HH24MISSMS of the session start in UTC (SDK mode: the SDK''s id, # when missing).'),
+        ('user_pseudo_id', 'The user (device) the session belongs to.'),
+        ('platform', 'Platform (Web, Android, iOS); sessions are computed per user and platform.'),
+        ('session_duration', 'Session length in milliseconds: last event minus first event, rounded down.'),
+        ('session_views', 'Page and screen views in the session.'),
+        ('engaged_session', '1 when the session is engaged (longer than the engaged duration, or enough views), else 0.'),
+        ('bounced_session', '1 - engaged_session.'),
+        ('session_start_timestamp', 'Session start in milliseconds since 1970-01-01 UTC, rounded down.'),
+        ('session_engagement_time', 'Sum of the engagement time of the session''s engagement events, in milliseconds.'),
+        ('session_date', 'UTC day of the session start (a session belongs wholly to its start day).'),
+        ('session_date_hour', 'UTC hour of the session start.'),
+        ('entry_view', 'Page title or screen name of the first view of the session (ties: lowest event_id).'),
+        ('exit_view', 'Page title or screen name of the last view of the session (ties: highest event_id).')) v(col, txt)
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', rel, c.col, c.txt);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_comment_columns(text, text) IS
+    'Internal: comments the 13 columns of a generated session view or table.';
+
+-- The dashboard views over a relation with the 13 session columns.
+CREATE FUNCTION @extschema@.sessionize_create_dashboards(base text, nsp name, prefix name,
+    timeout interval, struggling_sessions integer, struggling_seconds numeric)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v text;
+    c record;
+BEGIN
+    -- sessions per day (CleverTap session board, GA4)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_daily');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT session_date::date AS session_date,
+               pg_catalog.count(*)::bigint AS sessions,
+               pg_catalog.count(DISTINCT user_pseudo_id)::bigint AS users,
+               pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3) AS total_session_seconds,
+               pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3) AS avg_session_seconds,
+               pg_catalog.sum(engaged_session)::bigint AS engaged_sessions,
+               pg_catalog.round(pg_catalog.avg(engaged_session), 4) AS engagement_rate,
+               pg_catalog.round(pg_catalog.avg(bounced_session), 4) AS bounce_rate
+        FROM %s GROUP BY session_date::date$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'Sessions per UTC day: count, users, total and average session length, engaged sessions, engagement and bounce rate (CleverTap session board, GA4).');
+    FOR c IN SELECT * FROM (VALUES
+        ('session_date', 'UTC day of the session start.'),
+        ('sessions', 'Sessions started that day.'),
+        ('users', 'Distinct users with a session that day.'),
+        ('total_session_seconds', 'Sum of session lengths, in seconds.'),
+        ('avg_session_seconds', 'Average session length, in seconds.'),
+        ('engaged_sessions', 'Engaged sessions.'),
+        ('engagement_rate', 'Engaged sessions / sessions.'),
+        ('bounce_rate', '1 - engagement rate.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- session length distribution (CleverTap)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_length_distribution');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT b.bucket_order, b.bucket, b.min_seconds, b.max_seconds,
+               pg_catalog.count(s.session_duration)::bigint AS sessions,
+               pg_catalog.round(pg_catalog.count(s.session_duration)::numeric
+                     / NULLIF(pg_catalog.sum(pg_catalog.count(s.session_duration)) OVER (), 0), 4) AS share
+        FROM (VALUES (1, '0-10 s', 0, 10), (2, '10-30 s', 10, 30), (3, '30-60 s', 30, 60),
+                     (4, '1-3 min', 60, 180), (5, '3-10 min', 180, 600), (6, '10-30 min', 600, 1800),
+                     (7, '30-60 min', 1800, 3600), (8, '1 h or more', 3600, NULL))
+             AS b(bucket_order, bucket, min_seconds, max_seconds)
+        LEFT JOIN %s s ON s.session_duration >= b.min_seconds * 1000
+                      AND (b.max_seconds IS NULL OR s.session_duration < b.max_seconds * 1000)
+        GROUP BY b.bucket_order, b.bucket, b.min_seconds, b.max_seconds$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'Sessions per session-length bucket (CleverTap session length distribution); empty buckets show 0.');
+    FOR c IN SELECT * FROM (VALUES
+        ('bucket_order', 'Sort key of the bucket.'),
+        ('bucket', 'Bucket label.'),
+        ('min_seconds', 'Shortest length in the bucket, in seconds (inclusive).'),
+        ('max_seconds', 'Length that starts the next bucket, in seconds (exclusive); NULL for the last.'),
+        ('sessions', 'Sessions in the bucket.'),
+        ('share', 'Share of all sessions.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- per user (Whatfix: how often and how long; struggling and disengaged users)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_users');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT user_pseudo_id,
+               pg_catalog.count(*)::bigint AS sessions,
+               pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3) AS total_session_seconds,
+               pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3) AS avg_session_seconds,
+               pg_catalog.sum(engaged_session)::bigint AS engaged_sessions,
+               timestamp 'epoch' + pg_catalog.min(session_start_timestamp) * interval '1 millisecond' AS first_seen,
+               timestamp 'epoch' + pg_catalog.max(session_start_timestamp + session_duration) * interval '1 millisecond' AS last_seen,
+               (pg_catalog.count(*) >= %s AND pg_catalog.avg(session_duration) < %s * 1000) AS struggling,
+               (pg_catalog.sum(engaged_session) = 0) AS disengaged
+        FROM %s GROUP BY user_pseudo_id$v$, v, struggling_sessions, struggling_seconds, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        pg_catalog.format('Per user: sessions, total and average session time, first and last seen; struggling = at least %s sessions averaging under %s s; disengaged = no engaged session (Whatfix).',
+               struggling_sessions, struggling_seconds));
+    FOR c IN SELECT * FROM (VALUES
+        ('user_pseudo_id', 'The user.'),
+        ('sessions', 'Sessions of the user.'),
+        ('total_session_seconds', 'Sum of the user''s session lengths, in seconds.'),
+        ('avg_session_seconds', 'Average session length, in seconds.'),
+        ('engaged_sessions', 'Engaged sessions of the user.'),
+        ('first_seen', 'Start of the user''s first session (UTC).'),
+        ('last_seen', 'Last event of the user''s last session (UTC, millisecond precision).'),
+        ('struggling', 'Frequent short sessions: enough sessions with a short average length.'),
+        ('disengaged', 'No engaged session at all.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- the AWS Engagement sheet's KPIs
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_engagement');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT pg_catalog.count(DISTINCT user_pseudo_id)::bigint AS users,
+               pg_catalog.count(*)::bigint AS sessions,
+               coalesce(pg_catalog.sum(engaged_session), 0)::bigint AS engaged_sessions,
+               pg_catalog.round(pg_catalog.sum(engaged_session)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4) AS avg_engaged_sessions_per_user,
+               pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(*), 0), 3) AS avg_engagement_seconds_per_session,
+               pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 3) AS avg_engagement_seconds_per_user,
+               pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4) AS avg_views_per_user,
+               pg_catalog.round(pg_catalog.avg(engaged_session), 4) AS engagement_rate
+        FROM %s$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'The engagement KPIs of the AWS Clickstream Engagement sheet, over all sessions (filter the base view for a period).');
+    FOR c IN SELECT * FROM (VALUES
+        ('users', 'Distinct users.'),
+        ('sessions', 'Sessions.'),
+        ('engaged_sessions', 'Engaged sessions.'),
+        ('avg_engaged_sessions_per_user', 'Engaged sessions / users.'),
+        ('avg_engagement_seconds_per_session', 'Sum of engagement time / sessions, in seconds.'),
+        ('avg_engagement_seconds_per_user', 'Sum of engagement time / users, in seconds.'),
+        ('avg_views_per_user', 'Page and screen views / users.'),
+        ('engagement_rate', 'Engaged sessions / sessions.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- entry and exit views ranked by sessions (AWS Engagement sheet)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_entry_exit');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT view_name,
+               pg_catalog.sum(entry)::bigint AS entry_sessions,
+               pg_catalog.sum(exit)::bigint AS exit_sessions
+        FROM (SELECT entry_view AS view_name, 1 AS entry, 0 AS exit FROM %2$s WHERE entry_view IS NOT NULL
+              UNION ALL
+              SELECT exit_view, 0, 1 FROM %2$s WHERE exit_view IS NOT NULL) x
+        GROUP BY view_name$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'Per page or screen: sessions that entered and sessions that exited there.');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.view_name IS %L', v, 'Page title or screen name.');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.entry_sessions IS %L', v, 'Sessions whose first view it is.');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.exit_sessions IS %L', v, 'Sessions whose last view it is.');
+
+    -- CleverTap "Session Concluded" events: sessions inactive for the timeout
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_concluded');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT session_id, user_pseudo_id, platform,
+               'Session Concluded'::text AS event_name,
+               timestamp 'epoch' + (session_start_timestamp + session_duration) * interval '1 millisecond' AS event_timestamp,
+               (session_duration / 1000)::bigint AS session_length_seconds
+        FROM %s
+        WHERE timestamptz 'epoch' + (session_start_timestamp + session_duration) * interval '1 millisecond'
+              + %L::interval < pg_catalog.now()$v$, v, base, timeout);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        pg_catalog.format('CleverTap Session Concluded events: one per session whose last event is more than %s before now, timestamped with its last event.', timeout));
+    FOR c IN SELECT * FROM (VALUES
+        ('session_id', 'The concluded session.'),
+        ('user_pseudo_id', 'The user.'),
+        ('platform', 'The platform.'),
+        ('event_name', 'Always Session Concluded.'),
+        ('event_timestamp', 'Time of the session''s last event (UTC, millisecond precision).'),
+        ('session_length_seconds', 'Session length, first to last event, in whole seconds.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_dashboards(text, name, name, interval, integer, numeric) IS
+    'Internal: creates the dashboard views over a relation with the 13 session columns.';
+
+-- The configuration of a generated view or table, checked.
+CREATE FUNCTION @extschema@.sessionize_config(source regclass, timeout interval, mode text,
+    user_column text, platform_column text, timestamp_column text, event_id_column text,
+    event_name_column text, page_title_column text, screen_name_column text,
+    engagement_column text, session_id_column text, session_duration_column text,
+    view_events text[], engagement_events text[], excluded_events text[],
+    engaged_duration interval, engaged_views integer)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cfg jsonb;
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('computed', 'sdk') THEN
+        RAISE EXCEPTION 'mode must be ''computed'' or ''sdk'', not %', coalesce(pg_catalog.quote_literal(mode), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'computed: sessions from the timeout rule; sdk: sessions from the SDK''s session_id column.';
+    END IF;
+    -- the rules, checked the way session_agg checks them
+    PERFORM @extschema@.session_rules(engaged_duration => engaged_duration, engaged_views => engaged_views);
+    PERFORM @extschema@.session_agg(pg_catalog.now(), timeout);
+    cfg := pg_catalog.jsonb_build_object(
+        'source', source::oid::text, 'timeout', timeout, 'mode', mode,
+        'user_column', user_column, 'platform_column', platform_column,
+        'timestamp_column', timestamp_column, 'event_id_column', event_id_column,
+        'event_name_column', event_name_column, 'page_title_column', page_title_column,
+        'screen_name_column', screen_name_column, 'engagement_column', engagement_column,
+        'session_id_column', CASE WHEN mode = 'sdk' THEN session_id_column END,
+        'session_duration_column', CASE WHEN mode = 'sdk' THEN session_duration_column END,
+        'view_events', pg_catalog.to_jsonb(view_events),
+        'engagement_events', pg_catalog.to_jsonb(engagement_events),
+        'excluded_events', pg_catalog.to_jsonb(coalesce(excluded_events, '{}')),
+        'engaged_duration', coalesce(engaged_duration, interval '10 seconds'),
+        'engaged_views', coalesce(engaged_views, 2));
+    IF mode = 'sdk' AND session_id_column IS NULL THEN
+        RAISE EXCEPTION 'mode ''sdk'' needs a session_id_column' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM @extschema@.sessionize_input_sql(cfg);	-- checks the columns
+    RETURN cfg;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_config(regclass, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer) IS
+    'Internal: checks and records the arguments of create_session_view and create_session_table.';
+
+-- The body (SELECT) of the session view for a configuration.
+CREATE FUNCTION @extschema@.sessionize_view_sql(cfg jsonb) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    src regclass := (cfg->>'source')::oid::regclass;
+    engaged_ms bigint := pg_catalog.floor(EXTRACT(epoch FROM (cfg->>'engaged_duration')::interval) * 1000);
+    duration text := 'coalesce(g.sdk_duration, s.duration_ms)';
+BEGIN
+    IF cfg->>'mode' = 'computed' THEN
+        RETURN pg_catalog.format(
+            'SELECT %s FROM (SELECT i.user_pseudo_id, i.platform, %s FILTER (WHERE i.counted) AS state '
+            'FROM (SELECT %s FROM %s e) i GROUP BY i.user_pseudo_id, i.platform) g '
+            'CROSS JOIN LATERAL %I.sessions(g.state) s',
+            @extschema@.sessionize_columns_sql(),
+            @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval),
+            @extschema@.sessionize_input_sql(cfg), src, ext);
+    END IF;
+    -- SDK mode: one session per SDK session id ('#' for missing ones); the
+    -- aggregate runs with a timeout longer than any gap, for the metrics
+    RETURN pg_catalog.format(
+        'SELECT g.sid AS session_id, g.user_pseudo_id::text AS user_pseudo_id, g.platform::text AS platform, '
+        '%1$s::bigint AS session_duration, s.views::bigint AS session_views, '
+        '(%1$s > %2$s OR s.views >= %3$s)::integer AS engaged_session, '
+        '(NOT (%1$s > %2$s OR s.views >= %3$s))::integer AS bounced_session, '
+        'pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint AS session_start_timestamp, '
+        's.engagement_ms::bigint AS session_engagement_time, '
+        'pg_catalog.date_trunc(''day'', s.session_start AT TIME ZONE ''UTC'') AS session_date, '
+        'pg_catalog.date_trunc(''hour'', s.session_start AT TIME ZONE ''UTC'') AS session_date_hour, '
+        'NULLIF(s.entry_view, '''')::text AS entry_view, NULLIF(s.exit_view, '''')::text AS exit_view '
+        'FROM (SELECT i.user_pseudo_id, i.platform, '
+        'coalesce(NULLIF(i.sdk_session_id, ''''), ''#'')::text AS sid, '
+        '%4$s FILTER (WHERE i.counted) AS state, '
+        'pg_catalog.max(i.sdk_duration) FILTER (WHERE i.counted) AS sdk_duration '
+        'FROM (SELECT %5$s FROM %6$s e) i GROUP BY 1, 2, 3) g '
+        'CROSS JOIN LATERAL %7$I.sessions(g.state) s',
+        duration, engaged_ms, (cfg->>'engaged_views')::integer,
+        @extschema@.sessionize_agg_sql(cfg, interval '1000000 days'),
+        @extschema@.sessionize_input_sql(cfg), src, ext);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_view_sql(jsonb) IS
+    'Internal: the SELECT of a clickstream session view.';
+
+CREATE FUNCTION @extschema@.create_session_view(
+    source regclass,
+    view_name text DEFAULT 'clickstream_session_view',
+    timeout interval DEFAULT '30 minutes',
+    mode text DEFAULT 'computed',
+    user_column text DEFAULT 'user_pseudo_id',
+    platform_column text DEFAULT 'platform',
+    timestamp_column text DEFAULT 'event_timestamp',
+    event_id_column text DEFAULT 'event_id',
+    event_name_column text DEFAULT 'event_name',
+    page_title_column text DEFAULT 'page_view_page_title',
+    screen_name_column text DEFAULT 'screen_view_screen_name',
+    engagement_column text DEFAULT 'user_engagement_time_msec',
+    session_id_column text DEFAULT 'session_id',
+    session_duration_column text DEFAULT NULL,
+    view_events text[] DEFAULT '{_page_view,_screen_view}',
+    engagement_events text[] DEFAULT '{_user_engagement}',
+    excluded_events text[] DEFAULT '{}',
+    engaged_duration interval DEFAULT '10 seconds',
+    engaged_views integer DEFAULT 2,
+    struggling_sessions integer DEFAULT 3,
+    struggling_seconds numeric DEFAULT 30,
+    dashboards boolean DEFAULT true)
+RETURNS regclass LANGUAGE plpgsql AS $$
+DECLARE
+    cfg jsonb;
+    q record;
+    v text;
+BEGIN
+    cfg := @extschema@.sessionize_config(source, timeout, mode, user_column, platform_column,
+        timestamp_column, event_id_column, event_name_column, page_title_column,
+        screen_name_column, engagement_column, session_id_column, session_duration_column,
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(view_name);
+    v := pg_catalog.format('%I.%I', q.nsp, q.rel);
+    EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = true) AS %s',
+                              v, @extschema@.sessionize_view_sql(cfg));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v, pg_catalog.format(
+        'Clickstream sessions of %s (mirror of AWS Clickstream clickstream_session_view), %s mode, timeout %s; one row per session of each (user_pseudo_id, platform).',
+        source, cfg->>'mode', timeout));
+    PERFORM @extschema@.sessionize_comment_columns(v, cfg->>'mode');
+    IF dashboards THEN
+        PERFORM @extschema@.sessionize_create_dashboards(v, q.nsp, q.rel, timeout,
+            struggling_sessions, struggling_seconds);
+    END IF;
+    RETURN v::regclass;
+END $$;
+COMMENT ON FUNCTION @extschema@.create_session_view(regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Creates the clickstream session view (the 13 columns of AWS Clickstream clickstream_session_view) over an event table, and its dashboard views <view>_daily, _length_distribution, _users, _engagement, _entry_exit, _concluded.';
+
+-- Names of the companion objects of a session table.
+CREATE FUNCTION @extschema@.sessionize_parts(session_table regclass,
+    OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
+    OUT dirty_table text, OUT config_table text)
+LANGUAGE sql STABLE AS $$
+    SELECT n.nspname, c.relname,
+           pg_catalog.format('%I.%I', n.nspname, c.relname || '_state'),
+           pg_catalog.format('%I.%I', n.nspname, c.relname || '_delta'),
+           pg_catalog.format('%I.%I', n.nspname, c.relname || '_dirty'),
+           pg_catalog.format('%I.%I', n.nspname, c.relname || '_config')
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = session_table
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_parts(regclass) IS
+    'Internal: the bookkeeping tables of a session table.';
+
+CREATE FUNCTION @extschema@.create_session_table(
+    source regclass,
+    table_name text,
+    timeout interval DEFAULT '30 minutes',
+    user_column text DEFAULT 'user_pseudo_id',
+    platform_column text DEFAULT 'platform',
+    timestamp_column text DEFAULT 'event_timestamp',
+    event_id_column text DEFAULT 'event_id',
+    event_name_column text DEFAULT 'event_name',
+    page_title_column text DEFAULT 'page_view_page_title',
+    screen_name_column text DEFAULT 'screen_view_screen_name',
+    engagement_column text DEFAULT 'user_engagement_time_msec',
+    view_events text[] DEFAULT '{_page_view,_screen_view}',
+    engagement_events text[] DEFAULT '{_user_engagement}',
+    excluded_events text[] DEFAULT '{}',
+    engaged_duration interval DEFAULT '10 seconds',
+    engaged_views integer DEFAULT 2,
+    struggling_sessions integer DEFAULT 3,
+    struggling_seconds numeric DEFAULT 30,
+    dashboards boolean DEFAULT true)
+RETURNS regclass LANGUAGE plpgsql AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    cfg jsonb;
+    q record;
+    t text;
+    p record;
+    input_sql text;
+    op text;
+    fn text;
+BEGIN
+    cfg := @extschema@.sessionize_config(source, timeout, 'computed', user_column, platform_column,
+        timestamp_column, event_id_column, event_name_column, page_title_column,
+        screen_name_column, engagement_column, NULL, NULL,
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name);
+    t := pg_catalog.format('%I.%I', q.nsp, q.rel);
+    input_sql := @extschema@.sessionize_input_sql(cfg);
+
+    -- the session table: the 13 columns of the session view
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (
+            session_id text, user_pseudo_id text, platform text,
+            session_duration bigint, session_views bigint,
+            engaged_session integer, bounced_session integer,
+            session_start_timestamp bigint, session_engagement_time bigint,
+            session_date timestamp, session_date_hour timestamp,
+            entry_view text, exit_view text)$s$, t);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
+        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, kept up to date by %I.refresh_session_table().',
+        source, timeout, ext));
+    PERFORM @extschema@.sessionize_comment_columns(t, 'computed');
+    SELECT * INTO p FROM @extschema@.sessionize_parts(t::regclass);
+
+    -- bookkeeping: a mergeable state per (user, platform), captured events
+    -- not yet merged, partitions to recompute, and the configuration
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
+                         state %I.sessionstate NOT NULL)$s$, p.state_table, ext);
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
+                         event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
+        p.dirty_table);
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (source regclass NOT NULL, config jsonb NOT NULL,
+                         created timestamptz NOT NULL DEFAULT pg_catalog.now(),
+                         last_refresh timestamptz, refreshes bigint NOT NULL DEFAULT 0,
+                         events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
+    EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
+                              p.config_table, source, cfg);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.state_table,
+        'sessionize bookkeeping: the mergeable session state of each (user_pseudo_id, platform).');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
+        'sessionize bookkeeping: events captured from the source since the last refresh.');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
+        'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,
+        'sessionize bookkeeping: how the session table is built from its source.');
+
+    -- capture changes of the source.  The triggers are created before the
+    -- first build: creating them locks out writers of the source until this
+    -- transaction ends, so no event falls between the build and the capture.
+    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+        fn := pg_catalog.format('%I.%I', q.nsp, q.rel || '_capture_' || op);
+        EXECUTE pg_catalog.format($f$
+            CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql
+            SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L$f$, fn,
+            CASE op
+            WHEN 'insert' THEN pg_catalog.format($b$
+BEGIN
+    INSERT INTO %s (user_pseudo_id, platform, ts, event_id, view_name, engagement_ms)
+    SELECT i.user_pseudo_id, i.platform, i.ts, i.event_id, i.view_name, i.engagement_ms
+    FROM (SELECT %s FROM new_rows e) i
+    WHERE i.counted AND i.ts IS NOT NULL;
+    RETURN NULL;
+END$b$, p.delta_table, input_sql)
+            WHEN 'update' THEN pg_catalog.format($b$
+BEGIN
+    INSERT INTO %1$s (user_pseudo_id, platform)
+    SELECT i.user_pseudo_id, i.platform FROM (SELECT %2$s FROM old_rows e) i
+    UNION SELECT i.user_pseudo_id, i.platform FROM (SELECT %2$s FROM new_rows e) i;
+    RETURN NULL;
+END$b$, p.dirty_table, input_sql)
+            WHEN 'delete' THEN pg_catalog.format($b$
+BEGIN
+    INSERT INTO %1$s (user_pseudo_id, platform)
+    SELECT DISTINCT i.user_pseudo_id, i.platform FROM (SELECT %2$s FROM old_rows e) i;
+    RETURN NULL;
+END$b$, p.dirty_table, input_sql)
+            ELSE pg_catalog.format($b$
+BEGIN
+    INSERT INTO %s (everything) VALUES (true);
+    RETURN NULL;
+END$b$, p.dirty_table)
+            END);
+        EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', fn,
+            pg_catalog.format('sessionize: captures %ss on %s for %s.', op, source, t));
+        EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            q.rel || '_sessionize_' || op, pg_catalog.upper(op), source,
+            CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
+                    WHEN 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                    WHEN 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
+                    ELSE '' END, fn);
+    END LOOP;
+
+    -- the first build is a refresh of everything
+    EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', p.dirty_table);
+    PERFORM @extschema@.refresh_session_table(t::regclass);
+    IF dashboards THEN
+        PERFORM @extschema@.sessionize_create_dashboards(t, q.nsp, q.rel, timeout,
+            struggling_sessions, struggling_seconds);
+    END IF;
+    RETURN t::regclass;
+END $$;
+COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes; a refresh merges new events into stored session states.';
+
+CREATE FUNCTION @extschema@.refresh_session_table(session_table regclass)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    p record;
+    cfg jsonb;
+    src regclass;
+    agg text;
+    input_sql text;
+    everything boolean;
+    users text[];
+    platforms text[];
+    processed bigint;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Create one with create_session_table().';
+    END IF;
+
+    -- one refresh at a time per table; readers are not blocked
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
+    EXECUTE pg_catalog.format('SELECT config, source FROM %s', p.config_table) INTO cfg, src;
+    agg := @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval);
+    input_sql := @extschema@.sessionize_input_sql(cfg);
+    -- a truncated source, or events without a user (rare: matched by
+    -- IS NOT DISTINCT FROM, no index helps), rebuild everything
+    EXECUTE pg_catalog.format(
+        'SELECT EXISTS (SELECT 1 FROM %s WHERE everything OR user_pseudo_id IS NULL) '
+        'OR EXISTS (SELECT 1 FROM %s WHERE user_pseudo_id IS NULL)',
+        p.dirty_table, p.delta_table) INTO everything;
+
+    IF everything THEN
+        -- rebuild from the source.  One statement, so one snapshot: the
+        -- captured events and marks it consumes are exactly those whose
+        -- source rows it reads.
+        EXECUTE pg_catalog.format($s$
+            WITH d1 AS (DELETE FROM %1$s), d2 AS (DELETE FROM %2$s), d3 AS (DELETE FROM %3$s),
+            ins AS (
+                INSERT INTO %3$s (pkey, user_pseudo_id, platform, state)
+                SELECT ROW(g.user_pseudo_id, g.platform)::text, g.user_pseudo_id, g.platform, g.state
+                FROM (SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state
+                      FROM (SELECT %5$s FROM %6$s e) i
+                      WHERE i.ts IS NOT NULL
+                      GROUP BY i.user_pseudo_id, i.platform) g
+                WHERE g.state IS NOT NULL
+                RETURNING state)
+            SELECT coalesce(pg_catalog.sum(%7$I.session_event_count(state)), 0)::bigint FROM ins$s$,
+            p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext)
+            INTO processed;
+        EXECUTE pg_catalog.format('DELETE FROM %s', session_table);
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %s SELECT %s FROM %s g CROSS JOIN LATERAL %I.sessions(g.state) s',
+            session_table, @extschema@.sessionize_columns_sql(), p.state_table, ext);
+    ELSE
+        -- merge new events into the stored states; recompute partitions with
+        -- updated or deleted events from the source.  One statement: one
+        -- snapshot for what is consumed and what is read.
+        EXECUTE pg_catalog.format($s$
+            WITH taken AS (DELETE FROM %1$s RETURNING *),
+            dirty AS (DELETE FROM %2$s RETURNING user_pseudo_id, platform),
+            dirty_keys AS (SELECT DISTINCT user_pseudo_id, platform FROM dirty),
+            recomputed AS (
+                SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state
+                FROM (SELECT %5$s FROM %6$s e
+                      WHERE e.%8$I::text IN (SELECT user_pseudo_id FROM dirty_keys)) i
+                WHERE i.ts IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM dirty_keys k
+                              WHERE k.user_pseudo_id = i.user_pseudo_id
+                                AND k.platform IS NOT DISTINCT FROM i.platform)
+                GROUP BY i.user_pseudo_id, i.platform),
+            added AS (
+                SELECT i.user_pseudo_id, i.platform, %4$s AS state
+                FROM taken i
+                WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
+                                  WHERE k.user_pseudo_id = i.user_pseudo_id
+                                    AND k.platform IS NOT DISTINCT FROM i.platform)
+                GROUP BY i.user_pseudo_id, i.platform),
+            merged AS (
+                SELECT ROW(a.user_pseudo_id, a.platform)::text AS pkey, a.user_pseudo_id, a.platform,
+                       %7$I.session_merge(s.state, a.state) AS state
+                FROM added a LEFT JOIN %3$s s ON s.pkey = ROW(a.user_pseudo_id, a.platform)::text
+                UNION ALL
+                SELECT ROW(r.user_pseudo_id, r.platform)::text, r.user_pseudo_id, r.platform, r.state
+                FROM recomputed r WHERE r.state IS NOT NULL),
+            upserted AS (
+                INSERT INTO %3$s AS s (pkey, user_pseudo_id, platform, state)
+                SELECT pkey, user_pseudo_id, platform, state FROM merged
+                ON CONFLICT (pkey) DO UPDATE SET state = EXCLUDED.state
+                RETURNING s.user_pseudo_id, s.platform),
+            vanished AS (
+                DELETE FROM %3$s s USING dirty_keys k
+                WHERE s.pkey = ROW(k.user_pseudo_id, k.platform)::text
+                  AND NOT EXISTS (SELECT 1 FROM recomputed r
+                                  WHERE r.state IS NOT NULL
+                                    AND r.user_pseudo_id = k.user_pseudo_id
+                                    AND r.platform IS NOT DISTINCT FROM k.platform)
+                RETURNING s.user_pseudo_id, s.platform),
+            touched AS (SELECT * FROM upserted UNION SELECT * FROM vanished UNION SELECT * FROM dirty_keys)
+            SELECT pg_catalog.array_agg(user_pseudo_id), pg_catalog.array_agg(platform),
+                   (SELECT pg_catalog.count(*) FROM taken)
+                   + (SELECT coalesce(pg_catalog.sum(%7$I.session_event_count(state)), 0) FROM recomputed)
+            FROM touched$s$,
+            p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext, cfg->>'user_column')
+            INTO users, platforms, processed;
+
+        IF users IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'DELETE FROM %s t USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS k(u, p) '
+                'WHERE t.user_pseudo_id = k.u AND t.platform IS NOT DISTINCT FROM k.p',
+                session_table) USING users, platforms;
+            EXECUTE pg_catalog.format(
+                'INSERT INTO %s SELECT %s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS k(u, p) '
+                'JOIN %s g ON g.pkey = ROW(k.u, k.p)::text '
+                'CROSS JOIN LATERAL %I.sessions(g.state) s',
+                session_table, @extschema@.sessionize_columns_sql(), p.state_table, ext)
+                USING users, platforms;
+        END IF;
+    END IF;
+
+    EXECUTE pg_catalog.format(
+        'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
+        'events_processed = events_processed + $1', p.config_table) USING processed;
+    RETURN processed;
+END $$;
+COMMENT ON FUNCTION @extschema@.refresh_session_table(regclass) IS
+    'Brings a session table up to date with its source in one transaction; returns how many events it processed (new events merged, plus the events of recomputed users).';
+
+CREATE FUNCTION @extschema@.drop_session_table(session_table regclass)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    p record;
+    src regclass;
+    op text;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE pg_catalog.format('SELECT source FROM %s', p.config_table) INTO src;
+    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', p.rel || '_sessionize_' || op, src);
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %I.%I()', p.nsp, p.rel || '_capture_' || op);
+    END LOOP;
+    EXECUTE pg_catalog.format('DROP TABLE %s, %s, %s, %s, %s CASCADE', session_table,
+        p.state_table, p.delta_table, p.dirty_table, p.config_table);
+END $$;
+COMMENT ON FUNCTION @extschema@.drop_session_table(regclass) IS
+    'Drops a session table with its dashboards, bookkeeping tables and the capture triggers on its source.';
