@@ -26,7 +26,13 @@ cp -r "$SZ_ROOT/sql" "$SZ_ROOT/expected" "$SZ_ROOT/test" "$W/"
 mkdir -p "$W/out"
 [ "$(id -u)" = 0 ] && chown -R postgres: "$W"
 
-sz_start_server "$W" "$SZ_PORT"
+# pg_cron runs in the test server (its jobs as background workers, since the
+# server listens on a Unix socket only), for the scheduled-refresh test.
+sz_start_server "$W" "$SZ_PORT" \
+	"shared_preload_libraries = 'pg_cron'" \
+	"cron.database_name = 'contrib_regression'" \
+	"cron.use_background_workers = on" \
+	"max_worker_processes = 20"
 
 # Peer projects' fixtures, when the shared folder is beside the checkout.
 PEERS=$(cd "$SZ_ROOT/.." && pwd)/shared/peer-fixtures
