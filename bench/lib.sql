@@ -7,6 +7,14 @@
 -- server (clock_timestamp() around EXECUTE: no rows go to the client, no
 -- EXPLAIN instrumentation), round robin so that a drift of the machine hits
 -- every query alike, and bench_report(suite) prints the result as markdown.
+--
+-- CPU time is that of the backend plus that of its parallel workers: a
+-- worker is a child of the postmaster, which adds the CPU time of the
+-- children it has reaped to its own /proc/<pid>/stat (cutime, cstime), and
+-- a query returns only once its workers are reaped.  So the difference
+-- around a query counts every worker of the query, provided no other child
+-- of the postmaster ends meanwhile (run.sh runs nothing else, and turns
+-- autovacuum off).
 
 CREATE TABLE bench_query (
     suite text NOT NULL,
@@ -16,7 +24,7 @@ CREATE TABLE bench_query (
     ref boolean NOT NULL DEFAULT false,	-- the suite's baseline (ratio 1.00)
     check_group text,			-- queries of one group must give one checksum
     expect text[] NOT NULL DEFAULT '{}',	-- strings the EXPLAIN VERBOSE must show
-    sql text NOT NULL,			-- returns one row, one numeric-compatible column
+    sql text NOT NULL,			-- returns one row, one column: the checksum
     PRIMARY KEY (suite, name)
 );
 
@@ -39,8 +47,10 @@ CREATE TABLE bench_result (
     name text NOT NULL,
     run int NOT NULL,
     ms float8 NOT NULL,			-- wall time
-    cpu_ms float8,				-- CPU time of the backend (user + system)
-    checksum numeric
+    cpu_ms float8,				-- CPU time (user + system) of the backend
+								-- and its parallel workers
+    workers_cpu_ms float8,		-- the part of cpu_ms spent in parallel workers
+    checksum text				-- the query's result, as text
 );
 
 CREATE TABLE bench_plan (
@@ -49,35 +59,53 @@ CREATE TABLE bench_plan (
     plan text NOT NULL
 );
 
--- CPU time (user + system) of this backend in ms, from /proc/self/stat
--- (Linux; ticks of 10 ms), or NULL where that cannot be read.
-CREATE FUNCTION bench_cpu_ms() RETURNS float8
+-- CPU time (user + system) in ms, from /proc (Linux; ticks of 10 ms): own_ms
+-- of this backend, from /proc/self/stat, and children_ms of the children its
+-- parent, the postmaster, has reaped so far (parallel workers among them),
+-- from /proc/<ppid>/stat (0 if that cannot be read); NULL if /proc/self/stat
+-- cannot be read.
+CREATE FUNCTION bench_cpu(OUT own_ms float8, OUT children_ms float8)
 LANGUAGE plpgsql
 AS $$
 DECLARE
     f text[];
+    p text[];
 BEGIN
-    -- the fields after the command name "(postgres)": utime is the 12th
+    -- the fields after the command name "(postgres)": ppid is the 2nd,
+    -- utime the 12th, stime, cutime and cstime the next three
     f := string_to_array(substring(pg_read_file('/proc/self/stat') FROM '\) (.*)$'), ' ');
-    RETURN (f[12]::bigint + f[13]::bigint) * 10.0;
+    own_ms := (f[12]::bigint + f[13]::bigint) * 10.0;
+    BEGIN
+        p := string_to_array(substring(pg_read_file('/proc/' || f[2] || '/stat') FROM '\) (.*)$'), ' ');
+        children_ms := (p[14]::bigint + p[15]::bigint) * 10.0;
+    EXCEPTION WHEN OTHERS THEN
+        children_ms := 0;	-- the parent cannot be read: the backend alone
+    END;
 EXCEPTION WHEN OTHERS THEN
-    RETURN NULL;
+    own_ms := NULL;
+    children_ms := NULL;
 END
 $$;
 
--- Run one query, return its wall and CPU times in ms and its single value.
-CREATE FUNCTION bench_time(q text, OUT ms float8, OUT cpu_ms float8, OUT checksum numeric)
+-- Run one query, return its wall time, its CPU time (backend and parallel
+-- workers) and the workers' part of it in ms, and its single value.
+CREATE FUNCTION bench_time(q text, OUT ms float8, OUT cpu_ms float8,
+                           OUT workers_cpu_ms float8, OUT checksum text)
 LANGUAGE plpgsql
 AS $$
 DECLARE
     t0 timestamptz;
-    c0 float8;
+    c0 record;
+    c1 record;
 BEGIN
-    c0 := bench_cpu_ms();
+    c0 := bench_cpu();
     t0 := clock_timestamp();
+    -- dynamic SQL runs without a row limit: parallel plans stay parallel
     EXECUTE q INTO checksum;
     ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
-    cpu_ms := bench_cpu_ms() - c0;
+    c1 := bench_cpu();
+    workers_cpu_ms := c1.children_ms - c0.children_ms;
+    cpu_ms := c1.own_ms - c0.own_ms + workers_cpu_ms;
 END
 $$;
 
@@ -113,7 +141,9 @@ BEGIN
                     USING DETAIL = plan;
             END IF;
         END LOOP;
-        IF plan ~ 'Sort Method: external|Disk: |Storage: Disk' THEN
+        -- sorts, hash aggregates (more than one batch, Disk Usage) and
+        -- hash joins that do not fit in memory
+        IF plan ~ 'Sort Method: external|Disk: |Disk Usage: |Storage: Disk|Batches: ([2-9]|[1-9][0-9])' THEN
             RAISE EXCEPTION 'plan of %.% spills to disk: raise work_mem', p_suite, q.name
                 USING DETAIL = plan;
         END IF;
@@ -128,7 +158,8 @@ BEGIN
         FOR q IN SELECT * FROM bench_query WHERE suite = p_suite
                  ORDER BY (ord + r) % n, ord LOOP
             res := bench_time(q.sql);
-            INSERT INTO bench_result VALUES (p_suite, q.name, r, res.ms, res.cpu_ms, res.checksum);
+            INSERT INTO bench_result VALUES (p_suite, q.name, r, res.ms, res.cpu_ms,
+                                             res.workers_cpu_ms, res.checksum);
         END LOOP;
         RAISE NOTICE 'round % of % done', r, p_runs;
     END LOOP;
@@ -164,10 +195,11 @@ $$;
 
 -- Median, min and max per query of a suite, on the clock p_clock ('cpu' or
 -- 'wall'; 'cpu' falls back to wall time where CPU time is unknown), and the
--- median of the other clock.
+-- median of the other clock, and of the CPU time of parallel workers.
 CREATE FUNCTION bench_medians(p_suite text, p_clock text)
 RETURNS TABLE (name text, median float8, min float8, max float8,
-               median_wall float8, median_cpu float8, min_cpu float8)
+               median_wall float8, median_cpu float8, min_cpu float8,
+               median_workers_cpu float8)
 LANGUAGE sql
 AS $$
 SELECT name,
@@ -175,8 +207,9 @@ SELECT name,
        min(t), max(t),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY ms),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_ms),
-       min(cpu_ms)
-FROM (SELECT name, ms, cpu_ms,
+       min(cpu_ms),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY workers_cpu_ms)
+FROM (SELECT name, ms, cpu_ms, workers_cpu_ms,
              CASE WHEN p_clock = 'cpu' THEN coalesce(cpu_ms, ms) ELSE ms END AS t
       FROM bench_result WHERE suite = p_suite) AS r
 GROUP BY name
@@ -213,7 +246,8 @@ SELECT r.*,
 FROM r
 $$;
 
--- The markdown report of a suite: the queries, then the goals.
+-- The markdown report of a suite: the queries, then the goals.  When
+-- parallel workers ran, a last column shows their part of the CPU time.
 CREATE FUNCTION bench_report(p_suite text, p_clock text DEFAULT 'cpu')
 RETURNS SETOF text
 LANGUAGE sql
@@ -228,23 +262,29 @@ WITH m AS (
     SELECT * FROM bench_goals(p_suite, p_clock)
 ), clk AS (
     SELECT CASE p_clock WHEN 'cpu' THEN 'CPU' ELSE 'wall' END AS this,
-           CASE p_clock WHEN 'cpu' THEN 'wall' ELSE 'CPU' END AS other
+           CASE p_clock WHEN 'cpu' THEN 'wall' ELSE 'CPU' END AS other,
+           EXISTS (SELECT FROM bench_result
+                   WHERE suite = p_suite AND workers_cpu_ms > 0) AS workers
 )
 SELECT line FROM (
     SELECT 1 AS part, 0 AS ord,
-           format('| query | median %s ms | min | max | × %s | median %s ms |',
-                  clk.this, coalesce((SELECT label FROM m WHERE ref), 'ref'), clk.other) AS line
+           format('| query | median %s ms | min | max | × %s | median %s ms |%s',
+                  clk.this, coalesce((SELECT label FROM m WHERE ref), 'ref'), clk.other,
+                  CASE WHEN clk.workers THEN ' of which workers'' CPU ms |' ELSE '' END) AS line
     FROM clk
     UNION ALL
-    SELECT 1, 1, '|---|---:|---:|---:|---:|---:|'
+    SELECT 1, 1, '|---|---:|---:|---:|---:|---:|' || CASE WHEN clk.workers THEN '---:|' ELSE '' END
+    FROM clk
     UNION ALL
     SELECT 1, 10 + m.ord,
-           format('| %s | %s | %s | %s | %s | %s |', m.label,
+           format('| %s | %s | %s | %s | %s | %s |%s', m.label,
                   round(m.median::numeric), round(m.min::numeric), round(m.max::numeric),
                   coalesce(to_char(m.median / nullif((SELECT median FROM ref), 0), 'FM990.00'), '-'),
                   round((CASE p_clock WHEN 'cpu' THEN m.median_wall
-                         ELSE m.median_cpu END)::numeric))
-    FROM m
+                         ELSE m.median_cpu END)::numeric),
+                  CASE WHEN clk.workers
+                       THEN format(' %s |', round(m.median_workers_cpu::numeric)) ELSE '' END)
+    FROM m, clk
     UNION ALL
     SELECT 2, 0, '' WHERE EXISTS (SELECT FROM goals)
     UNION ALL

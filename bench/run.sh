@@ -10,6 +10,11 @@
 #                   the rows sorted for the window (no index: the usual case)
 #   window_indexed  the same queries reading an index on (user_pseudo_id,
 #                   event_timestamp) in order: no sort, the window part shows
+#   agg             one row per session with all metrics: session_agg +
+#                   sessions() against the plain SQL (lag() + sum() OVER, then
+#                   GROUP BY) and against SELECT user, count(*) ... GROUP BY
+#                   user; twice: parallel workers off (report "agg"), then on
+#                   (report "agg_parallel")
 # A suite is a function suite_NAME below; it registers the queries and goals
 # of a bench/*.sql file in the tables of bench/lib.sql and calls run_suite.
 #
@@ -18,11 +23,13 @@
 #   BENCH_SEED      setseed() value of the generator (0.42)
 #   BENCH_RUNS      timed runs per query, the median is reported (5)
 #   BENCH_WARMUP    untimed runs per query after its EXPLAIN ANALYZE (1)
-#   BENCH_WORK_MEM  work_mem of the server, enough for in-memory sorts (1GB)
+#   BENCH_WORK_MEM  work_mem of the server, enough for in-memory sorts and
+#                   hash aggregates (1GB; hash_mem_multiplier 2)
 #   BENCH_CLOCK     cpu (default): medians and goals on the CPU time of the
-#                   backend, which other load on the machine disturbs less
-#                   than elapsed time, in 10 ms ticks; wall: on elapsed time
-#                   (better for small smoke runs).  Both are shown.
+#                   backend and its parallel workers, which other load on the
+#                   machine disturbs less than elapsed time, in 10 ms ticks;
+#                   wall: on elapsed time (better for small smoke runs).  Both
+#                   are shown.
 #   BENCH_STRICT=1  exit non-zero when a goal is missed
 #   SZ_SKIP_BUILD=1 use the extension as installed (no build)
 #   SZ_KEEP=1       keep the server's directory
@@ -41,7 +48,7 @@ BENCH_WARMUP=${BENCH_WARMUP:-1}
 BENCH_WORK_MEM=${BENCH_WORK_MEM:-1GB}
 BENCH_STRICT=${BENCH_STRICT:-0}
 BENCH_CLOCK=${BENCH_CLOCK:-cpu}
-ALL_SUITES=(window window_indexed)
+ALL_SUITES=(window window_indexed agg)
 
 suite_window() {
 	sz_log "suite window: checks and registration"
@@ -59,6 +66,32 @@ suite_window_indexed() {
 	bench_psql -c "DROP INDEX events_user_ts"
 }
 
+# Settings of the parallel pass of the agg suite, for the sessions of the
+# bench database: two workers per Gather, and parallel plans wherever the
+# planner can make them (no setup or per-tuple cost; every table large
+# enough, so that smoke runs get two workers too).
+AGG_PARALLEL_SETTINGS=(
+	"max_parallel_workers_per_gather = 2"
+	"parallel_setup_cost = 0"
+	"parallel_tuple_cost = 0"
+	"min_parallel_table_scan_size = 0"
+)
+
+suite_agg() {
+	local s args=()
+	sz_log "suite agg (parallel workers off): checks and registration"
+	bench_psql -v suite=agg -f "$W/agg.sql"
+	run_suite agg
+	for s in "${AGG_PARALLEL_SETTINGS[@]}"; do
+		args+=(-c "ALTER DATABASE bench SET $s")
+	done
+	bench_psql "${args[@]}"
+	sz_log "suite agg_parallel (parallel workers on): checks and registration"
+	bench_psql -v suite=agg_parallel -v parallel=1 -f "$W/agg.sql"
+	run_suite agg_parallel
+	bench_psql -c "ALTER DATABASE bench RESET ALL"
+}
+
 # run_suite NAME: time the registered queries of a suite, check, report.
 run_suite() {
 	local suite=$1 out
@@ -74,7 +107,7 @@ run_suite() {
 		bench_psql -At -c "SELECT * FROM bench_report('$suite', '$BENCH_CLOCK')"
 	} >"$out.md"
 	bench_psql -At -c "SELECT format(E'== %s\n%s', name, plan) FROM bench_plan JOIN bench_query USING (suite, name) WHERE suite = '$suite' ORDER BY ord" >"$out.plans.txt"
-	bench_psql --csv -c "SELECT run, name, round(ms::numeric, 1) AS wall_ms, cpu_ms, checksum FROM bench_result WHERE suite = '$suite' ORDER BY run, name" >"$out.runs.csv"
+	bench_psql --csv -c "SELECT run, name, round(ms::numeric, 1) AS wall_ms, cpu_ms, workers_cpu_ms, checksum FROM bench_result WHERE suite = '$suite' ORDER BY run, name" >"$out.runs.csv"
 	echo
 	cat "$out.md"
 	echo
@@ -94,8 +127,8 @@ context() {
 	echo "- $(bench_psql -At -c 'SELECT version()')"
 	echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load average at start $LOAD0"
 	echo "- data: bench/generate.sql users=$BENCH_USERS seed=$BENCH_SEED: $EVENTS events, $(bench_psql -At -c "SELECT pg_size_pretty(pg_relation_size('events'))") heap"
-	echo "- server: $(bench_psql -At -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather')")"
-	echo "- each query $BENCH_RUNS times round robin after a warm-up, timed inside the server around EXECUTE: wall (clock_timestamp()) and CPU time of the backend (/proc/self/stat); medians, min, max and goals on $BENCH_CLOCK time"
+	echo "- server: $(bench_psql -At -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'hash_mem_multiplier', 'jit', 'max_parallel_workers_per_gather', 'parallel_setup_cost', 'parallel_tuple_cost', 'min_parallel_table_scan_size')")"
+	echo "- each query $BENCH_RUNS times round robin after a warm-up, timed inside the server around EXECUTE: wall (clock_timestamp()) and CPU time of the backend (/proc/self/stat) plus its parallel workers' (the postmaster's reaped children, /proc/PPID/stat); medians, min, max and goals on $BENCH_CLOCK time"
 }
 
 bench_psql() {
@@ -145,9 +178,10 @@ STAMP=$(date -u +%Y%m%d-%H%M%S)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 missed=0
 
-# The same settings for every query: sorts in memory, table in shared
-# buffers, no JIT, no parallel plans (on a small machine they add noise, and
-# the window functions run in the leader anyway), nothing in the background.
+# The same settings for every query: sorts and hash tables in memory, table
+# in shared buffers, no JIT, no parallel plans (on a small machine they add
+# noise, and the window functions run in the leader anyway; the agg suite
+# turns them on for its second pass), nothing in the background.
 sz_start_server "$W" "$SZ_PORT" \
 	"shared_buffers = '2GB'" \
 	"work_mem = '$BENCH_WORK_MEM'" \

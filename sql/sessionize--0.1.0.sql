@@ -485,6 +485,9 @@ BEGIN
             CASE WHEN view_expr = '' THEN '''''' ELSE view_expr || ', ''''' END);
     ELSIF view_expr = '' THEN
         view_expr := 'NULL::text';
+    ELSIF name_expr IS NULL THEN
+        -- no event names (a Segment pages table): every row is a view
+        view_expr := pg_catalog.format('coalesce(%s, '''')', view_expr);
     ELSE
         view_expr := pg_catalog.format('coalesce(%s)', view_expr);
     END IF;
@@ -537,7 +540,7 @@ COMMENT ON FUNCTION @extschema@.sessionize_agg_sql(jsonb, interval) IS
 -- platform) and one of its sessions (alias s: a row of sessions()).
 CREATE FUNCTION @extschema@.sessionize_columns_sql() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT 'pg_catalog.concat(g.user_pseudo_id, ''-'', pg_catalog.to_char(s.session_start AT TIME ZONE ''UTC'', ''YYYYMMDD-HH24MISSMS''))::text AS session_id, '
+    SELECT '(g.user_pseudo_id || ''-'' || pg_catalog.to_char(s.session_start AT TIME ZONE ''UTC'', ''YYYYMMDD-HH24MISSMS''))::text AS session_id, '
         'g.user_pseudo_id::text AS user_pseudo_id, '
         'g.platform::text AS platform, '
         's.duration_ms::bigint AS session_duration, '
@@ -820,7 +823,7 @@ BEGIN
         'FROM (SELECT i.user_pseudo_id, i.platform, '
         'coalesce(NULLIF(i.sdk_session_id, ''''), ''#'')::text AS sid, '
         '%4$s FILTER (WHERE i.counted) AS state, '
-        'pg_catalog.max(i.sdk_duration) FILTER (WHERE i.counted) AS sdk_duration '
+        'pg_catalog.max(i.sdk_duration) FILTER (WHERE i.counted AND i.ts IS NOT NULL) AS sdk_duration '
         'FROM (SELECT %5$s FROM %6$s e) i GROUP BY 1, 2, 3) g '
         'CROSS JOIN LATERAL %7$I.sessions(g.state) s',
         duration, engaged_ms, (cfg->>'engaged_views')::integer,
@@ -1071,11 +1074,13 @@ BEGIN
         p.dirty_table, p.delta_table) INTO everything;
 
     IF everything THEN
-        -- rebuild from the source.  One statement, so one snapshot: the
+        -- rebuild from the source.  The states go first (the lock keeps
+        -- other refreshes out); then one statement, so one snapshot: the
         -- captured events and marks it consumes are exactly those whose
         -- source rows it reads.
+        EXECUTE pg_catalog.format('DELETE FROM %s', p.state_table);
         EXECUTE pg_catalog.format($s$
-            WITH d1 AS (DELETE FROM %1$s), d2 AS (DELETE FROM %2$s), d3 AS (DELETE FROM %3$s),
+            WITH d1 AS (DELETE FROM %1$s), d2 AS (DELETE FROM %2$s),
             ins AS (
                 INSERT INTO %3$s (pkey, user_pseudo_id, platform, state)
                 SELECT ROW(g.user_pseudo_id, g.platform)::text, g.user_pseudo_id, g.platform, g.state
@@ -1138,7 +1143,10 @@ BEGIN
                 RETURNING s.user_pseudo_id, s.platform),
             touched AS (SELECT * FROM upserted UNION SELECT * FROM vanished UNION SELECT * FROM dirty_keys)
             SELECT pg_catalog.array_agg(user_pseudo_id), pg_catalog.array_agg(platform),
-                   (SELECT pg_catalog.count(*) FROM taken)
+                   (SELECT pg_catalog.count(*) FROM taken i
+                    WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
+                                      WHERE k.user_pseudo_id = i.user_pseudo_id
+                                        AND k.platform IS NOT DISTINCT FROM i.platform))
                    + (SELECT coalesce(pg_catalog.sum(%7$I.session_event_count(state)), 0) FROM recomputed)
             FROM touched$s$,
             p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext, cfg->>'user_column')
