@@ -597,8 +597,21 @@ sessionize_merge2(PG_FUNCTION_ARGS)
 
 #define SESSIONS_COLS 11
 
+typedef struct SessionsCache SessionsCache;
+static void put_session(Tuplestorestate *ts, SessionsCache *cache,
+						const SessRules *rules, int64 number, const SessSummary *s,
+						const char *entry, int32 entry_len,
+						const char *exit, int32 exit_len);
+
+/* Per call site of sessions(): the row type and the split reason texts. */
+struct SessionsCache
+{
+	TupleDesc	tupdesc;
+	Datum		reasons[SESS_REASON_COUNT];
+};
+
 static void
-put_session(Tuplestorestate *ts, TupleDesc desc, const SessRules *rules,
+put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 			int64 number, const SessSummary *s,
 			const char *entry, int32 entry_len, const char *exit, int32 exit_len)
 {
@@ -621,15 +634,22 @@ put_session(Tuplestorestate *ts, TupleDesc desc, const SessRules *rules,
 	else
 		nulls[7] = nulls[8] = true;
 	values[9] = BoolGetDatum(sess_engaged(rules, s));
-	values[10] = PointerGetDatum(cstring_to_text(sess_reason_name(s->reason)));
-	tuplestore_putvalues(ts, desc, values, nulls);
+	if (s->reason <= SESS_CONTINUES || s->reason >= SESS_REASON_COUNT)
+		elog(ERROR, "invalid session split reason %d", s->reason);
+	values[10] = cache->reasons[s->reason];
+	tuplestore_putvalues(ts, cache->tupdesc, values, nulls);
+	if (s->views > 0)
+	{
+		pfree(DatumGetPointer(values[7]));
+		pfree(DatumGetPointer(values[8]));
+	}
 }
 
 Datum
 sessionize_sessions(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	SessionsCache *cache = (SessionsCache *) fcinfo->flinfo->fn_extra;
 	Tuplestorestate *tupstore;
 	MemoryContext oldcxt;
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
@@ -641,23 +661,29 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("sessions() must be called where a set is accepted"),
 				 errhint("Call it in FROM: SELECT * FROM sessions(state).")));
-	if (tupdesc == NULL)
+	if (cache == NULL)
 	{
-		/* the row type, once per query */
+		/* once per query: the row type and the texts of the split reasons */
+		TupleDesc	tupdesc;
+		int			i;
+
 		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 			elog(ERROR, "return type of sessions() must be a row type");
 		oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		tupdesc = CreateTupleDescCopy(tupdesc);
+		cache = palloc0(sizeof(SessionsCache));
+		cache->tupdesc = CreateTupleDescCopy(tupdesc);
+		for (i = SESS_FIRST; i < SESS_REASON_COUNT; i++)
+			cache->reasons[i] = PointerGetDatum(cstring_to_text(sess_reason_name((SessReason) i)));
 		MemoryContextSwitchTo(oldcxt);
-		fcinfo->flinfo->fn_extra = tupdesc;
+		fcinfo->flinfo->fn_extra = cache;
 	}
 
-	/* the executor frees setDesc after each call: hand it a copy */
+	/* setDesc stays NULL: the executor then uses the declared row type */
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupstore = tuplestore_begin_heap(true, false, work_mem);
+	tupstore = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+									 false, work_mem);
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = tupstore;
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
 	MemoryContextSwitchTo(oldcxt);
 
 	sess_reader_open(&r, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
@@ -667,7 +693,7 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 		SessSummary s;
 
 		while (sess_reader_next(&r, &s))
-			put_session(tupstore, tupdesc, &r.rules, r.done, &s,
+			put_session(tupstore, cache, &r.rules, r.done, &s,
 						r.entry.view, r.entry.view_len, r.exit.view, r.exit.view_len);
 	}
 	else
@@ -683,7 +709,7 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 			SessView   *ex = s[i].v ? &s[i].v->exit : NULL;
 
 			CHECK_FOR_INTERRUPTS();
-			put_session(tupstore, tupdesc, st->rules, i + 1, &s[i],
+			put_session(tupstore, cache, st->rules, i + 1, &s[i],
 						en ? en->buf + Max(en->eid_len, 0) : NULL, en ? en->view_len : 0,
 						ex ? ex->buf + Max(ex->eid_len, 0) : NULL, ex ? ex->view_len : 0);
 		}

@@ -404,13 +404,18 @@ flush_pending_inplace(SessState *st)
 	int32		npend = st->npend;
 	int32		nsess = st->nsess;
 	int32		n = 0;
-	int32		i = 0;
+	int32		i;
 	int32		j = 0;
 	SessSummary *a = st->sess + npend;
 
 	Assert(st->sesscap >= nsess + npend);
-	qsort(st->pend, npend, sizeof(SessSummary), summary_start_cmp);
+	for (i = 1; i < npend; i++)
+		if (st->pend[i - 1].start > st->pend[i].start)
+			break;
+	if (i < npend)				/* merged states arrive sorted: skip the sort */
+		qsort(st->pend, npend, sizeof(SessSummary), summary_start_cmp);
 	memmove(a, st->sess, nsess * sizeof(SessSummary));
+	i = 0;
 	while (i < nsess || j < npend)
 	{
 		SessSummary next;
@@ -616,9 +621,14 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 		int32		nb = src->nsess + src->npend;
 		int32		i;
 
+		/*
+		 * The pending list holds exactly what is merged (a merge often
+		 * happens once per group, as in the leader of a parallel plan, where
+		 * a larger list would only be carried along).
+		 */
 		if (dst->npend + nb > dst->pendcap)
 		{
-			int32		cap = Max(PENDING_MIN, dst->npend + nb);
+			int32		cap = dst->npend + nb;
 
 			dst->pend = dst->pend ? repalloc(dst->pend, cap * sizeof(SessSummary))
 				: MemoryContextAlloc(dst->cxt, cap * sizeof(SessSummary));
