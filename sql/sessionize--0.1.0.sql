@@ -592,6 +592,18 @@ DECLARE
     v text;
     c record;
 BEGIN
+    IF struggling_sessions IS NULL OR struggling_seconds IS NULL
+       OR struggling_sessions < 0 OR struggling_seconds < 0 THEN
+        RAISE EXCEPTION 'struggling_sessions and struggling_seconds must be zero or more'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A struggling user has at least struggling_sessions sessions averaging under struggling_seconds.';
+    END IF;
+    -- the longest dashboard suffix must still fit in a name
+    IF pg_catalog.octet_length(prefix) + pg_catalog.octet_length('_length_distribution') > 63 THEN
+        RAISE EXCEPTION 'name "%" is too long for its dashboard views', prefix
+            USING ERRCODE = 'name_too_long',
+                  HINT = 'Use a name of at most 43 bytes, or dashboards => false.';
+    END IF;
     -- sessions per day (CleverTap session board, GA4)
     v := pg_catalog.format('%I.%I', nsp, prefix || '_daily');
     EXECUTE pg_catalog.format($v$
@@ -930,6 +942,11 @@ DECLARE
     op text;
     fn text;
 BEGIN
+    IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '% is not a table', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'A session table captures changes with triggers on a table; over a view, use create_session_view().';
+    END IF;
     cfg := @extschema@.sessionize_config(source, timeout, 'computed', user_column, platform_column,
         timestamp_column, event_id_column, event_name_column, page_title_column,
         screen_name_column, engagement_column, NULL, NULL,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing (Debian), builds and installs sessionize,
 # starts a throwaway PostgreSQL server as the postgres OS user, loads a
-# generated clickstream (AWS Clickstream event_v2 shape) and shows sessions.
+# generated clickstream (AWS Clickstream event_v2 shape) and shows sessions:
+# window functions, session_agg, the AWS session view and its dashboards, and
+# a session table kept up to date by refresh_session_table().
 #
 #   test/demo.sh             run the demo, then stop and remove the server
 #   SZ_KEEP=1 test/demo.sh   leave the server running to explore with psql
@@ -86,5 +88,82 @@ FROM (SELECT user_pseudo_id,
       FROM events GROUP BY user_pseudo_id) e,
      sessions(e.state) s
 GROUP BY 1 ORDER BY 1 LIMIT 7"
+
+show "The AWS Clickstream session view in one call, with its dashboard views" "
+SELECT create_session_view('events')"
+
+show "clickstream_session_view: the 13 columns of AWS Clickstream's view (a few of them here)" "
+SELECT session_id, platform, session_duration, session_views AS views,
+       engaged_session AS engaged, session_engagement_time AS engagement_ms,
+       entry_view, exit_view
+FROM clickstream_session_view
+ORDER BY session_start_timestamp
+LIMIT 5"
+
+show "Dashboard: sessions per day (the first week)" "
+SELECT * FROM clickstream_session_view_daily ORDER BY session_date LIMIT 7"
+
+show "Dashboard: session length distribution" "
+SELECT bucket, sessions, share FROM clickstream_session_view_length_distribution ORDER BY bucket_order"
+
+show "Dashboard: Session Concluded events (the latest ones)" "
+SELECT session_id, event_name, event_timestamp, session_length_seconds
+FROM clickstream_session_view_concluded
+ORDER BY event_timestamp DESC, session_id
+LIMIT 5"
+
+show "A session table: the same 13 columns, stored, kept up to date by refresh_session_table()" "
+SELECT create_session_table('events', 'session_table')"
+
+# One Web user with a few sessions; the first of their sessions followed by
+# a gap of more than an hour (or their last one), which a late event extends;
+# and the day after their last event, for a new session.
+U=$(q -At -c "SELECT user_pseudo_id FROM events GROUP BY 1 HAVING bool_and(platform = 'Web')
+              ORDER BY count(*) BETWEEN 10 AND 16 AND count(DISTINCT session_id) >= 3 DESC, 1
+              LIMIT 1")
+IFS='|' read -r LATE_TS NEW_DAY < <(q -At -c "
+SELECT to_char(timestamp 'epoch' + (session_start_timestamp + session_duration) * interval '1 ms'
+               + interval '10 minutes', 'YYYY-MM-DD HH24:MI:SS.MS'),
+       to_char(date_trunc('day', timestamp 'epoch' + max(session_start_timestamp + session_duration) OVER ()
+                                 * interval '1 ms') + interval '1 day', 'YYYY-MM-DD')
+FROM session_table
+WHERE user_pseudo_id = '$U'
+ORDER BY coalesce(lead(session_start_timestamp) OVER (ORDER BY session_start_timestamp)
+                  - (session_start_timestamp + session_duration) > 3600000, true) DESC,
+         session_start_timestamp
+LIMIT 1")
+
+show_user() {
+	show "$1" "
+SELECT session_id, session_duration, session_views AS views, engaged_session AS engaged,
+       session_engagement_time AS engagement_ms, entry_view, exit_view
+FROM session_table
+WHERE user_pseudo_id IN ('$U', 'demo-new-user')
+ORDER BY user_pseudo_id, session_start_timestamp"
+}
+show_user "The sessions of one user in the session table, before new events arrive"
+
+show "New events: a late page view 10 minutes after the end of one of that user's sessions, a new session of theirs, and a new user" "
+INSERT INTO events (event_id, event_name, event_timestamp, platform, user_pseudo_id,
+                    page_view_page_title, screen_view_screen_name, user_engagement_time_msec) VALUES
+ ('demo-1', '_page_view',       '$LATE_TS', 'Web', '$U', 'Checkout', NULL, NULL),
+ ('demo-2', '_session_start',   '$NEW_DAY 09:00:00',   'Web', '$U', NULL, NULL, NULL),
+ ('demo-3', '_page_view',       '$NEW_DAY 09:00:00.2', 'Web', '$U', 'Home', NULL, NULL),
+ ('demo-4', '_user_engagement', '$NEW_DAY 09:01:10',   'Web', '$U', NULL, NULL, 42000),
+ ('demo-5', '_screen_view',     '$NEW_DAY 12:00:00',   'iOS', 'demo-new-user', NULL, 'HomeScreen', NULL),
+ ('demo-6', '_screen_view',     '$NEW_DAY 12:00:15',   'iOS', 'demo-new-user', NULL, 'CartScreen', NULL)"
+
+show "The capture triggers copied them into session_table_delta" "
+SELECT count(*) AS captured FROM session_table_delta"
+
+show "The refresh merges them into the stored states and rewrites the sessions of the users they touch" "
+SELECT refresh_session_table('session_table') AS events_processed"
+
+show_user "The same user after the refresh (and the new user)"
+
+show "The session table still equals a full recomputation (rows only in one of them)" "
+SELECT (SELECT count(*) FROM (SELECT * FROM session_table EXCEPT ALL SELECT * FROM clickstream_session_view) a)
+     + (SELECT count(*) FROM (SELECT * FROM clickstream_session_view EXCEPT ALL SELECT * FROM session_table) b)
+       AS differences"
 echo
 echo "Demo done."
