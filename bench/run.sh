@@ -15,6 +15,13 @@
 #                   GROUP BY) and against SELECT user, count(*) ... GROUP BY
 #                   user; twice: parallel workers off (report "agg"), then on
 #                   (report "agg_parallel")
+#   refresh         the issue's "refreshing after 1 % new events costs at most
+#                   5 % of a full build": create_session_table() on the data
+#                   without the newest 1 % (plus a few hundred late events),
+#                   then INSERT of those events through the capture triggers
+#                   and refresh_session_table(); every round rebuilds, so that
+#                   each timed refresh processes the same events; checked once
+#                   against the session view (see bench/refresh.sql)
 # A suite is a function suite_NAME below; it registers the queries and goals
 # of a bench/*.sql file in the tables of bench/lib.sql and calls run_suite.
 #
@@ -31,6 +38,10 @@
 #                   wall: on elapsed time (better for small smoke runs).  Both
 #                   are shown.
 #   BENCH_STRICT=1  exit non-zero when a goal is missed
+#   BENCH_REFRESH_SHARE  refresh suite: share of the events that arrive
+#                   after the build, the newest ones (0.01)
+#   BENCH_REFRESH_LATE   refresh suite: late events among them, older than a
+#                   day (300)
 #   SZ_SKIP_BUILD=1 use the extension as installed (no build)
 #   SZ_KEEP=1       keep the server's directory
 #
@@ -48,7 +59,9 @@ BENCH_WARMUP=${BENCH_WARMUP:-1}
 BENCH_WORK_MEM=${BENCH_WORK_MEM:-1GB}
 BENCH_STRICT=${BENCH_STRICT:-0}
 BENCH_CLOCK=${BENCH_CLOCK:-cpu}
-ALL_SUITES=(window window_indexed agg)
+BENCH_REFRESH_SHARE=${BENCH_REFRESH_SHARE:-0.01}
+BENCH_REFRESH_LATE=${BENCH_REFRESH_LATE:-300}
+ALL_SUITES=(window window_indexed agg refresh)
 
 suite_window() {
 	sz_log "suite window: checks and registration"
@@ -92,6 +105,88 @@ suite_agg() {
 	bench_psql -c "ALTER DATABASE bench RESET ALL"
 }
 
+# The refresh suite: a sequence per round rather than independent queries
+# (bench/refresh.sql).  Round 0 warms up, profiles the refresh with
+# auto_explain (plans of the statements inside it, to the plans file) and
+# checks the refreshed table against the session view.
+suite_refresh() {
+	local r out plans
+	out="$RESULTS/refresh-$STAMP"
+	plans="$W/refresh.plans.txt"
+	sz_log "suite refresh: the new events (share $BENCH_REFRESH_SHARE, $BENCH_REFRESH_LATE late), registration"
+	bench_psql -v share="$BENCH_REFRESH_SHARE" -v late="$BENCH_REFRESH_LATE" -f "$W/refresh.sql"
+	bench_psql -c "VACUUM (ANALYZE) events" -c "VACUUM (ANALYZE) bench_new" >/dev/null
+	for r in $(seq 0 "$BENCH_RUNS"); do
+		local first=() last=()
+		if [ "$r" = 0 ]; then
+			# the warm-up refresh under auto_explain, then the check
+			first=(-c "SELECT bench_refresh_before()" -c "LOAD 'auto_explain'"
+				-c "SET auto_explain.log_min_duration = 0" -c "SET auto_explain.log_analyze = on"
+				-c "SET auto_explain.log_buffers = on" -c "SET auto_explain.log_nested_statements = on"
+				-c "SET auto_explain.log_level = notice")
+			last=(-c "SET auto_explain.log_min_duration = -1" -c "SELECT bench_refresh_check()")
+		fi
+		# progress on stderr; psql's own stderr (round 0: the plans) to a file
+		if ! bench_psql -At \
+			-c "CHECKPOINT" -c "SELECT bench_refresh_step('insert_plain', $r)" \
+			-c "SELECT bench_refresh_remove()" -c "VACUUM events" -c "CHECKPOINT" \
+			-c "SELECT bench_refresh_step('build', $r)" -c "CHECKPOINT" \
+			-c "SELECT bench_refresh_step('insert_capture', $r)" "${first[@]}" -c "CHECKPOINT" \
+			-c "SELECT bench_refresh_step('refresh', $r)" "${last[@]}" \
+			-c "SELECT drop_session_table('bench_sessions')" \
+			-c "SELECT bench_refresh_remove()" -c "VACUUM events" \
+			2>"$W/refresh.stderr" | sed -nE 's/^(round |the refreshed table )/   &/p' >&2; then
+			grep -A 40 -E '(^|: )(ERROR|FATAL):' "$W/refresh.stderr" >&2 || cat "$W/refresh.stderr" >&2
+			sz_log "suite refresh failed in round $r"
+			exit 1
+		fi
+		if [ "$r" = 0 ]; then
+			sed -E 's/^(psql:[^ ]* )?NOTICE:  //' "$W/refresh.stderr" >"$plans"
+		else
+			cat "$W/refresh.stderr" >&2
+		fi
+	done
+	# leave the events as they were for other suites
+	bench_psql -c "INSERT INTO events SELECT * FROM bench_new" -c "VACUUM (ANALYZE) events" >/dev/null
+	bench_psql -c "SELECT bench_refresh_derive()" >/dev/null
+	bench_psql -c "SELECT bench_check('refresh')" >/dev/null
+	{
+		echo "# sessionize benchmark: refresh"
+		echo
+		context
+		echo "- $BENCH_RUNS rounds after a warm-up round, each: INSERT without triggers, remove, VACUUM, build, INSERT with the capture triggers, refresh, drop, remove, VACUUM, with a CHECKPOINT before each timed step; every step timed inside the server around EXECUTE (wall and CPU time of the backend alone, max_parallel_workers_per_gather = 0); medians, min, max and goals on $BENCH_CLOCK time"
+		echo
+		bench_psql -At -c "SELECT * FROM bench_report('refresh', '$BENCH_CLOCK')"
+		bench_psql -At -c "SELECT * FROM bench_refresh_report()"
+		echo "- profile of the warm-up refresh (EXPLAIN ANALYZE of each statement inside it, instrumentation included): $(basename "$out").plans.txt"
+		echo
+		statement_profile "$plans"
+	} >"$out.md"
+	cp "$plans" "$out.plans.txt"
+	bench_psql --csv -c "SELECT run, name, round(ms::numeric, 1) AS wall_ms, cpu_ms, workers_cpu_ms, checksum FROM bench_result WHERE suite = 'refresh' ORDER BY run, name" >"$out.runs.csv"
+	echo
+	cat "$out.md"
+	echo
+	sz_log "written $out.md, $out.plans.txt and $out.runs.csv"
+	missed=$((missed + $(bench_psql -At -c "SELECT bench_missed('refresh', '$BENCH_CLOCK')")))
+}
+
+# statement_profile FILE: a markdown table of the statements auto_explain
+# logged in FILE (duration, first line of the query text), longest first.
+statement_profile() {
+	echo "| statement of the warm-up refresh (auto_explain) | ms |"
+	echo "|---|---:|"
+	awk '
+		/^duration: [0-9.]+ ms/ { d = $2; want = 1; next }
+		want == 1 && /^Query Text:/ {
+			sub(/^Query Text: */, "")
+			if ($0 == "") { want = 2; next }	# the text starts on the next line
+			print d "\t" $0; want = 0; next
+		}
+		want == 2 && NF { sub(/^[ \t]*/, ""); print d "\t" $0; want = 0 }
+	' "$1" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '$1 >= 1 { q = $2; gsub(/\|/, "\\|", q); if (length(q) > 110) q = substr(q, 1, 110) "…"; printf "| `%s` | %.0f |\n", q, $1 }'
+}
+
 # run_suite NAME: time the registered queries of a suite, check, report.
 run_suite() {
 	local suite=$1 out
@@ -103,6 +198,7 @@ run_suite() {
 		echo "# sessionize benchmark: $suite"
 		echo
 		context
+		echo "- each query $BENCH_RUNS times round robin after a warm-up, timed inside the server around EXECUTE: wall (clock_timestamp()) and CPU time of the backend (/proc/self/stat) plus its parallel workers' (the postmaster's reaped children, /proc/PPID/stat); medians, min, max and goals on $BENCH_CLOCK time"
 		echo
 		bench_psql -At -c "SELECT * FROM bench_report('$suite', '$BENCH_CLOCK')"
 	} >"$out.md"
@@ -128,7 +224,6 @@ context() {
 	echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load average at start $LOAD0"
 	echo "- data: bench/generate.sql users=$BENCH_USERS seed=$BENCH_SEED: $EVENTS events, $(bench_psql -At -c "SELECT pg_size_pretty(pg_relation_size('events'))") heap"
 	echo "- server: $(bench_psql -At -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'hash_mem_multiplier', 'jit', 'max_parallel_workers_per_gather', 'parallel_setup_cost', 'parallel_tuple_cost', 'min_parallel_table_scan_size')")"
-	echo "- each query $BENCH_RUNS times round robin after a warm-up, timed inside the server around EXECUTE: wall (clock_timestamp()) and CPU time of the backend (/proc/self/stat) plus its parallel workers' (the postmaster's reaped children, /proc/PPID/stat); medians, min, max and goals on $BENCH_CLOCK time"
 }
 
 bench_psql() {

@@ -977,6 +977,13 @@ BEGIN
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
                          state %I.sessionstate NOT NULL)$s$, p.state_table, ext);
+    -- states are rewritten at every refresh that touches them: lz4 (where
+    -- the server has it) compresses them several times faster than pglz
+    BEGIN
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN state SET COMPRESSION lz4', p.state_table);
+    EXCEPTION WHEN feature_not_supported THEN
+        NULL;
+    END;
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                          event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
@@ -1069,7 +1076,10 @@ DECLARE
     everything boolean;
     users text[];
     platforms text[];
+    lows bigint[];
     processed bigint;
+    hashjoin text;
+    mergejoin text;
 BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
@@ -1158,28 +1168,56 @@ BEGIN
                                     AND r.user_pseudo_id = k.user_pseudo_id
                                     AND r.platform IS NOT DISTINCT FROM k.platform)
                 RETURNING s.user_pseudo_id, s.platform),
+            -- new events change only sessions that end at or after their
+            -- earliest time minus the timeout: the rows of a user to rewrite
+            -- (NULL: all of them, for recomputed users)
+            lows AS (
+                SELECT i.user_pseudo_id, i.platform,
+                       pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.min(i.ts) - %9$L::interval) * 1000)::bigint - 1 AS lo
+                FROM taken i
+                WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
+                                  WHERE k.user_pseudo_id = i.user_pseudo_id
+                                    AND k.platform IS NOT DISTINCT FROM i.platform)
+                GROUP BY i.user_pseudo_id, i.platform),
             touched AS (SELECT * FROM upserted UNION SELECT * FROM vanished UNION SELECT * FROM dirty_keys)
-            SELECT pg_catalog.array_agg(user_pseudo_id), pg_catalog.array_agg(platform),
+            SELECT pg_catalog.array_agg(t.user_pseudo_id), pg_catalog.array_agg(t.platform),
+                   pg_catalog.array_agg(l.lo),
                    (SELECT pg_catalog.count(*) FROM taken i
                     WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
                                       WHERE k.user_pseudo_id = i.user_pseudo_id
                                         AND k.platform IS NOT DISTINCT FROM i.platform))
                    + (SELECT coalesce(pg_catalog.sum(%7$I.session_event_count(state)), 0) FROM recomputed)
-            FROM touched$s$,
-            p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext, cfg->>'user_column')
-            INTO users, platforms, processed;
+            FROM touched t LEFT JOIN lows l ON l.user_pseudo_id = t.user_pseudo_id
+                                           AND l.platform IS NOT DISTINCT FROM t.platform$s$,
+            p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext, cfg->>'user_column',
+            cfg->>'timeout')
+            INTO users, platforms, lows, processed;
 
         IF users IS NOT NULL THEN
+            -- rewrite the affected rows of each touched user, key by key:
+            -- the touched users are few, so index lookups, whatever the
+            -- statistics of freshly built tables say
+            hashjoin := pg_catalog.current_setting('enable_hashjoin');
+            mergejoin := pg_catalog.current_setting('enable_mergejoin');
+            PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+            PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
             EXECUTE pg_catalog.format(
-                'DELETE FROM %s t USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS k(u, p) '
-                'WHERE t.user_pseudo_id = k.u AND t.platform IS NOT DISTINCT FROM k.p',
-                session_table) USING users, platforms;
+                'DELETE FROM %s t USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), '
+                'pg_catalog.unnest($3)) AS k(u, p, lo) '
+                'WHERE t.user_pseudo_id = k.u AND t.platform IS NOT DISTINCT FROM k.p '
+                'AND (k.lo IS NULL OR t.session_start_timestamp + t.session_duration >= k.lo)',
+                session_table) USING users, platforms, lows;
             EXECUTE pg_catalog.format(
-                'INSERT INTO %s SELECT %s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS k(u, p) '
+                'INSERT INTO %s SELECT %s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), '
+                'pg_catalog.unnest($3)) AS k(u, p, lo) '
                 'JOIN %s g ON g.pkey = ROW(k.u, k.p)::text '
-                'CROSS JOIN LATERAL %I.sessions(g.state) s',
+                'CROSS JOIN LATERAL %I.sessions(g.state) s '
+                'WHERE k.lo IS NULL OR pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint '
+                '+ s.duration_ms >= k.lo',
                 session_table, @extschema@.sessionize_columns_sql(), p.state_table, ext)
-                USING users, platforms;
+                USING users, platforms, lows;
+            PERFORM pg_catalog.set_config('enable_hashjoin', hashjoin, true);
+            PERFORM pg_catalog.set_config('enable_mergejoin', mergejoin, true);
         END IF;
     END IF;
 
