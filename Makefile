@@ -4,7 +4,11 @@ EXTENSION  = sessionize
 MODULE_big = sessionize
 OBJS       = src/sessionize.o src/session_core.o src/session_window.o \
              src/session_state.o src/session_agg.o
-DATA       = $(wildcard sql/sessionize--*.sql)
+EXTVERSION = 0.1.0
+# The install script is built from its parts in src/sql/, in name order;
+# upgrade scripts (sql/sessionize--A--B.sql) are installed as they are.
+DATA_built = sql/sessionize--$(EXTVERSION).sql
+DATA       = $(wildcard sql/sessionize--*--*.sql)
 PGFILEDESC = "sessionize - sessionization of clickstream events"
 
 # pg_regress files, one per feature, in sql/ with their outputs in expected/
@@ -18,3 +22,6 @@ include $(PGXS)
 
 # PGXS does not track header dependencies: rebuild everything on a change
 $(OBJS): $(wildcard src/*.h)
+
+sql/sessionize--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
