@@ -219,7 +219,7 @@ context() {
 	if [ -n "$(GIT_OPTIONAL_LOCKS=0 git -C "$SZ_ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
 		dirty=" (working tree modified)"
 	fi
-	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty, sessionize.so md5 $(md5sum "$($PG_CONFIG --pkglibdir)/sessionize.so" | cut -c1-12)"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty, sessionize.so md5 $(md5sum "${SZ_PREFIX}$($PG_CONFIG --pkglibdir)/sessionize.so" | cut -c1-12)"
 	echo "- $(bench_psql -At -c 'SELECT version()')"
 	echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load average at start $LOAD0"
 	echo "- data: bench/generate.sql users=$BENCH_USERS seed=$BENCH_SEED: $EVENTS events, $(bench_psql -At -c "SELECT pg_size_pretty(pg_relation_size('events'))") heap"

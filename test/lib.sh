@@ -15,6 +15,14 @@ SZ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
 PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
+# SZ_PREFIX=DIR: a private copy of the server's installation under DIR, with
+# the extension installed there instead of into the system directories, so
+# that several checkouts can build, test and benchmark side by side.  The
+# server finds its library and share directories relative to its binary.
+SZ_PREFIX=${SZ_PREFIX:-}
+if [ -n "$SZ_PREFIX" ]; then
+	PG_BIN=$SZ_PREFIX/usr/lib/postgresql/$PG_MAJOR/bin
+fi
 # A port of our own, so that several runs can share a machine.
 if [ -z "${SZ_PORT:-}" ]; then
 	SZ_PORT=$((50000 + $$ % 10000))
@@ -52,13 +60,24 @@ sz_install_deps() {
 		sz_as_root apt-get update -qq
 		sz_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 	fi
+	if [ -n "$SZ_PREFIX" ] && [ ! -x "$PG_BIN/postgres" ]; then
+		sz_log "copying the PostgreSQL installation to $SZ_PREFIX"
+		mkdir -p "$SZ_PREFIX/usr/lib/postgresql" "$SZ_PREFIX/usr/share/postgresql"
+		cp -a "/usr/lib/postgresql/$PG_MAJOR" "$SZ_PREFIX/usr/lib/postgresql/"
+		cp -a "/usr/share/postgresql/$PG_MAJOR" "$SZ_PREFIX/usr/share/postgresql/"
+		chmod 755 "$SZ_PREFIX"
+	fi
 }
 
 # Build and install the extension into the server's directories.
 sz_build() {
 	sz_log "building sessionize"
 	make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" >/dev/null
-	sz_as_root make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+	if [ -n "$SZ_PREFIX" ]; then
+		make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$SZ_PREFIX" install >/dev/null
+	else
+		sz_as_root make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+	fi
 }
 
 # SZ_SKIP_BUILD=1 uses the extension as installed already.
