@@ -3,7 +3,8 @@
 EXTENSION  = sessionize
 MODULE_big = sessionize
 OBJS       = src/sessionize.o src/session_core.o src/session_window.o \
-             src/session_state.o src/session_agg.o
+             src/session_state.o src/session_agg.o \
+             src/viewing.o
 EXTVERSION = 0.1.0
 # The install script is built from its parts in src/sql/, in name order;
 # upgrade scripts (sql/sessionize--A--B.sql) are installed as they are.

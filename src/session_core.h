@@ -207,6 +207,10 @@ sess_check_order(TimestampTz prev, TimestampTz ts)
 extern const char *sess_reason_name(SessReason r);
 extern int	sess_format_id(char *buf, size_t buflen, TimestampTz start);
 
+/* Text form of the state types: their bytes in hexadecimal. */
+extern char *sess_hex_decode(const char *str, const char *typname, int *len);
+extern char *sess_hex_encode(const char *data, int len);
+
 /* Length of the "-YYYYMMDD-HH24MISSMS" suffix for years 0001..9999. */
 #define SESS_ID_SUFFIX_MAX	32
 

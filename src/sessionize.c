@@ -10,6 +10,8 @@
  *						  reading out, binary form and its validation
  *	  session_agg.c		  the sessionstate type, session_agg, session_merge,
  *						  sessions() and the other readers
+ *	  viewing.c			  viewing time from player heartbeats: the
+ *						  viewingstate type, viewing_agg and its readers
  *
  *-------------------------------------------------------------------------
  */
