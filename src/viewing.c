@@ -385,7 +385,7 @@ vw_read_spans(const char *p, int32 n, VwSpan *out, const char *what)
 		p += VW_SPAN_BYTES;
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (lo < MIN_TIMESTAMP || hi > END_TIMESTAMP)
+		if (lo < MIN_TIMESTAMP || hi >= END_TIMESTAMP)
 			vw_corrupt(psprintf("a %s span lies outside the timestamp range", what));
 		if (lo >= hi)
 			vw_corrupt(psprintf("a %s span is empty or reversed", what));
@@ -648,9 +648,10 @@ sessionize_viewing_transfn(PG_FUNCTION_ARGS)
 						TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
 				 errdetail("Viewing time needs finite heartbeat times."),
 				 errhint("Filter infinite timestamps out, or turn them into NULL, which skips the row.")));
+	/* cut at the last valid instant: every stored time is a valid timestamp */
 	hi = sess_add_usec(ts, hb);
-	if (hi > END_TIMESTAMP)
-		hi = END_TIMESTAMP;
+	if (hi >= END_TIMESTAMP)
+		hi = END_TIMESTAMP - 1;
 
 	if (st == NULL)
 		st = vw_new(aggcxt);

@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cp -r "$SZ_ROOT/sql" "$SZ_ROOT/expected" "$SZ_ROOT/test" "$W/"
+cp -r "$SZ_ROOT/sql" "$SZ_ROOT/expected" "$SZ_ROOT/test" "$SZ_ROOT/bench" "$W/"
 mkdir -p "$W/out"
 [ "$(id -u)" = 0 ] && chown -R postgres: "$W"
 

@@ -71,7 +71,17 @@ RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     ('recording_id', 'Recording ID', 'The recording (entry) played.'),
     ('impressions', 'Impressions', 'Player loads of the recording.'),
     ('plays', 'Plays', 'Plays of the recording.'),
-    ('avg_completion_rate', 'Average completion rate', 'Per play, the share of the recording''s percentiles (1 to 100) viewed; summed over plays and divided by the plays.')
+    ('avg_completion_rate', 'Average completion rate', 'Per play, the share of the recording''s percentiles (1 to 100) viewed; summed over plays and divided by the plays.'),
+    ('event_time', 'Event time', 'Time of the event.'),
+    ('event_type', 'Event type', 'Type of the event, as in the source.'),
+    ('kind', 'Kind', 'What the report counts the event as: heartbeat, reaction, chat, poll, qna, download, raised_hand, impression, play, percentile or other.'),
+    ('live', 'Live', 'Live playback; false for a recording.'),
+    ('engaged', 'Engaged', 'A heartbeat with an engagement signal (tab in focus, full screen or sound on).'),
+    ('poll_answer', 'Poll answer', 'The answer given to the poll.'),
+    ('play_id', 'Play ID', 'The play of a recording the event belongs to.'),
+    ('percentile', 'Percentile', 'The percentile of the recording reached (1 to 100).'),
+    ('live_state', 'Live viewing', 'Viewing state of the live heartbeats (viewingstate).'),
+    ('recording_state', 'Recording viewing', 'Viewing state of the recording heartbeats (viewingstate).')
 $$;
 COMMENT ON FUNCTION @extschema@.sessionize_live_columns() IS
     'Internal: descriptive headers (for CSV export) and comments of the live report''s columns.';
@@ -406,7 +416,7 @@ BEGIN
     END LOOP;
 
     -- column comments; companion views with descriptive headers for CSV export
-    FOREACH part IN ARRAY parts LOOP
+    FOREACH part IN ARRAY ARRAY['events', 'viewer_states'] || parts LOOP
         v_name := pg_catalog.format('%I.%I', q.nsp, q.rel || '_' || part);
         friendly := NULL;
         FOR c IN
@@ -422,7 +432,7 @@ BEGIN
             friendly := pg_catalog.concat_ws(', ', friendly,
                 pg_catalog.format('%I AS %I', c.name, coalesce(c.header, c.name)));
         END LOOP;
-        IF friendly_headers THEN
+        IF friendly_headers AND part = ANY (parts) THEN
             EXECUTE pg_catalog.format('CREATE VIEW %I.%I WITH (security_invoker = true) AS SELECT %s FROM %s',
                 q.nsp, q.rel || '_' || part || '_friendly', friendly, v_name);
             EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', q.nsp, q.rel || '_' || part || '_friendly',
