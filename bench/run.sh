@@ -22,6 +22,10 @@
 #                   and refresh_session_table(); every round rebuilds, so that
 #                   each timed refresh processes the same events; checked once
 #                   against the session view (see bench/refresh.sql)
+#   viewing         viewing and engaged time per viewer of live sessions:
+#                   viewing_agg against the plain SQL (gaps and islands over
+#                   heartbeat intervals), row_number() and GROUP BY, over the
+#                   heartbeats of bench/generate_webinar.sql
 # A suite is a function suite_NAME below; it registers the queries and goals
 # of a bench/*.sql file in the tables of bench/lib.sql and calls run_suite.
 #
@@ -42,6 +46,9 @@
 #                   after the build, the newest ones (0.01)
 #   BENCH_REFRESH_LATE   refresh suite: late events among them, older than a
 #                   day (300)
+#   BENCH_WEBINAR_SESSIONS, BENCH_WEBINAR_VIEWERS  viewing suite: live
+#                   sessions and live viewers per session of
+#                   bench/generate_webinar.sql (20 and 1000: ~3.6M heartbeats)
 #   SZ_SKIP_BUILD=1 use the extension as installed (no build)
 #   SZ_KEEP=1       keep the server's directory
 #
@@ -61,7 +68,9 @@ BENCH_STRICT=${BENCH_STRICT:-0}
 BENCH_CLOCK=${BENCH_CLOCK:-cpu}
 BENCH_REFRESH_SHARE=${BENCH_REFRESH_SHARE:-0.01}
 BENCH_REFRESH_LATE=${BENCH_REFRESH_LATE:-300}
-ALL_SUITES=(window window_indexed agg refresh)
+BENCH_WEBINAR_SESSIONS=${BENCH_WEBINAR_SESSIONS:-20}
+BENCH_WEBINAR_VIEWERS=${BENCH_WEBINAR_VIEWERS:-1000}
+ALL_SUITES=(window window_indexed agg refresh viewing)
 
 suite_window() {
 	sz_log "suite window: checks and registration"
@@ -77,6 +86,20 @@ suite_window_indexed() {
 		-v input='Index Only Scan using events_user_ts on public.events' -f "$W/window.sql"
 	run_suite window_indexed
 	bench_psql -c "DROP INDEX events_user_ts"
+}
+
+# The viewing suite reads webinar heartbeats, generated here.
+suite_viewing() {
+	local t0
+	sz_log "suite viewing: generating $BENCH_WEBINAR_SESSIONS live sessions of $BENCH_WEBINAR_VIEWERS viewers"
+	t0=$(date +%s)
+	bench_psql -q -v sessions="$BENCH_WEBINAR_SESSIONS" -v viewers="$BENCH_WEBINAR_VIEWERS" \
+		-v seed="$BENCH_SEED" -f "$W/generate_webinar.sql" >/dev/null
+	bench_psql -c "VACUUM (FREEZE, ANALYZE) webinar_events" -c "SELECT pg_prewarm('webinar_events')" >/dev/null
+	DATA="bench/generate_webinar.sql sessions=$BENCH_WEBINAR_SESSIONS viewers=$BENCH_WEBINAR_VIEWERS seed=$BENCH_SEED: $(bench_psql -At -c "SELECT count(*) || ' events, ' || count(*) FILTER (WHERE event_type = 'heartbeat' AND playback = 'live') || ' live heartbeats of ' || count(DISTINCT (session_id, viewer_id)) FILTER (WHERE event_type = 'heartbeat' AND playback = 'live') || ' viewers, ' || pg_size_pretty(pg_relation_size('webinar_events')) || ' heap' FROM webinar_events")"
+	sz_log "$DATA in $(($(date +%s) - t0)) s"
+	bench_psql -f "$W/viewing.sql"
+	run_suite viewing
 }
 
 # Settings of the parallel pass of the agg suite, for the sessions of the
@@ -222,7 +245,7 @@ context() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty, sessionize.so md5 $(md5sum "${SZ_PREFIX}$($PG_CONFIG --pkglibdir)/sessionize.so" | cut -c1-12)"
 	echo "- $(bench_psql -At -c 'SELECT version()')"
 	echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load average at start $LOAD0"
-	echo "- data: bench/generate.sql users=$BENCH_USERS seed=$BENCH_SEED: $EVENTS events, $(bench_psql -At -c "SELECT pg_size_pretty(pg_relation_size('events'))") heap"
+	echo "- data: $DATA"
 	echo "- server: $(bench_psql -At -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'hash_mem_multiplier', 'jit', 'max_parallel_workers_per_gather', 'parallel_setup_cost', 'parallel_tuple_cost', 'min_parallel_table_scan_size')")"
 }
 
@@ -295,12 +318,16 @@ PM_PID=$(head -1 "$W/data/postmaster.pid")
 sz_psql "$W" "$SZ_PORT" -d postgres -c "CREATE DATABASE bench"
 bench_psql -c "CREATE EXTENSION sessionize" -c "CREATE EXTENSION pg_prewarm"
 
-sz_log "generating $BENCH_USERS users (seed $BENCH_SEED)"
-t0=$(date +%s)
-bench_psql -v users="$BENCH_USERS" -v seed="$BENCH_SEED" -f "$W/generate.sql"
-bench_psql -c "VACUUM (FREEZE, ANALYZE) events" -c "SELECT pg_prewarm('events')" >/dev/null
-EVENTS=$(bench_psql -At -c "SELECT count(*) FROM events")
-sz_log "$EVENTS events in $(($(date +%s) - t0)) s"
+# The clickstream events, for every suite but viewing (which makes its own).
+if [ -n "$(printf '%s\n' "${suites[@]}" | grep -vx viewing)" ]; then
+	sz_log "generating $BENCH_USERS users (seed $BENCH_SEED)"
+	t0=$(date +%s)
+	bench_psql -v users="$BENCH_USERS" -v seed="$BENCH_SEED" -f "$W/generate.sql"
+	bench_psql -c "VACUUM (FREEZE, ANALYZE) events" -c "SELECT pg_prewarm('events')" >/dev/null
+	EVENTS=$(bench_psql -At -c "SELECT count(*) FROM events")
+	DATA="bench/generate.sql users=$BENCH_USERS seed=$BENCH_SEED: $EVENTS events, $(bench_psql -At -c "SELECT pg_size_pretty(pg_relation_size('events'))") heap"
+	sz_log "$EVENTS events in $(($(date +%s) - t0)) s"
+fi
 
 bench_psql -f "$W/lib.sql"
 

@@ -174,7 +174,7 @@ marked AS (
     WINDOW w AS (PARTITION BY session_id, viewer_id ORDER BY lo, hi
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
 numbered AS (
-    SELECT *, sum(starts) OVER (PARTITION BY session_id, viewer_id ORDER BY lo, hi) AS island FROM marked)
+    SELECT *, sum(starts) OVER (PARTITION BY session_id, viewer_id ORDER BY lo, hi, starts DESC) AS island FROM marked)
 SELECT session_id, viewer_id, min(lo) AS lo, max(hi) AS hi FROM numbered
 GROUP BY session_id, viewer_id, island;
 
@@ -188,7 +188,7 @@ marked AS (
     WINDOW w AS (PARTITION BY session_id, viewer_id ORDER BY lo, hi
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
 numbered AS (
-    SELECT *, sum(starts) OVER (PARTITION BY session_id, viewer_id ORDER BY lo, hi) AS island FROM marked)
+    SELECT *, sum(starts) OVER (PARTITION BY session_id, viewer_id ORDER BY lo, hi, starts DESC) AS island FROM marked)
 SELECT session_id, viewer_id, min(lo) AS lo, max(hi) AS hi FROM numbered
 GROUP BY session_id, viewer_id, island;
 

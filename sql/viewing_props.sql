@@ -22,6 +22,8 @@ CROSS JOIN LATERAL generate_series(0, 30 + (v * 7) % 330) k
 CROSS JOIN LATERAL generate_series(1, CASE WHEN random() < 0.04 THEN 2 ELSE 1 END) dup
 WHERE (k / 40 + v) % 5 <> 0		-- pauses: some 400 s stretches missing
 ORDER BY random();
+-- and exact copies of 2 % of them (a retried request)
+INSERT INTO vp_hb SELECT * FROM vp_hb WHERE random() < 0.02;
 ANALYZE vp_hb;
 SELECT count(*) AS heartbeats, count(DISTINCT viewer) AS viewers FROM vp_hb;
 
@@ -36,7 +38,7 @@ marked AS (
                 THEN 0 ELSE 1 END AS starts
     FROM iv),
 numbered AS (
-    SELECT viewer, lo, hi, sum(starts) OVER (PARTITION BY viewer ORDER BY lo, hi) AS island FROM marked)
+    SELECT viewer, lo, hi, sum(starts) OVER (PARTITION BY viewer ORDER BY lo, hi, starts DESC) AS island FROM marked)
 SELECT viewer, min(lo) AS lo, max(hi) AS hi FROM numbered GROUP BY viewer, island;
 
 CREATE TEMP VIEW vp_engaged_islands AS
@@ -48,7 +50,7 @@ marked AS (
                 THEN 0 ELSE 1 END AS starts
     FROM iv),
 numbered AS (
-    SELECT viewer, lo, hi, sum(starts) OVER (PARTITION BY viewer ORDER BY lo, hi) AS island FROM marked)
+    SELECT viewer, lo, hi, sum(starts) OVER (PARTITION BY viewer ORDER BY lo, hi, starts DESC) AS island FROM marked)
 SELECT viewer, min(lo) AS lo, max(hi) AS hi FROM numbered GROUP BY viewer, island;
 
 CREATE TEMP TABLE vp_state AS
