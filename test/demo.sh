@@ -3,11 +3,13 @@
 # starts a throwaway PostgreSQL server as the postgres OS user, loads a
 # generated clickstream (AWS Clickstream event_v2 shape) and shows sessions:
 # window functions, session_agg, the AWS session view and its dashboards, and
-# a session table kept up to date by refresh_session_table().
+# a session table kept up to date by refresh_session_table(); then a generated
+# webinar (player heartbeats and interactions) and its live-session report.
 #
 #   test/demo.sh             run the demo, then stop and remove the server
 #   SZ_KEEP=1 test/demo.sh   leave the server running to explore with psql
 #   DEMO_USERS=5000 ...      more users (default 1000, about 20 events each)
+#   DEMO_VIEWERS=1000 ...    more webinar viewers (default 300)
 . "$(dirname "$0")/lib.sh"
 
 sz_setup
@@ -25,7 +27,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-cp "$SZ_ROOT/bench/generate.sql" "$W/" && chmod 644 "$W/generate.sql"
+cp "$SZ_ROOT/bench/generate.sql" "$SZ_ROOT/bench/generate_webinar.sql" "$W/" && chmod 644 "$W"/generate*.sql
 sz_start_server "$W" "$SZ_PORT"
 
 q() { sz_psql "$W" "$SZ_PORT" -P pager=off "$@"; }
@@ -165,5 +167,49 @@ show "The session table still equals a full recomputation (rows only in one of t
 SELECT (SELECT count(*) FROM (SELECT * FROM session_table EXCEPT ALL SELECT * FROM clickstream_session_view) a)
      + (SELECT count(*) FROM (SELECT * FROM clickstream_session_view EXCEPT ALL SELECT * FROM session_table) b)
        AS differences"
+
+sz_log "loading a generated webinar: ${DEMO_VIEWERS:-300} live viewers, heartbeats every 10 s, interactions, the recording"
+q -q -v sessions=1 -v viewers="${DEMO_VIEWERS:-300}" -f "$W/generate_webinar.sql" >/dev/null 2>&1
+
+show "Live sessions: viewing time from heartbeats (viewing_agg), for three viewers" "
+SELECT viewer_id, round((viewing_seconds(s) / 60)::numeric, 1) AS minutes_viewed,
+       round((engaged_seconds(s) / viewing_seconds(s))::numeric, 3) AS engagement_rate,
+       viewing_start(s)::time AS joined, viewing_end(s)::time AS left_at
+FROM (SELECT viewer_id,
+             viewing_agg(event_time, '10 seconds', tab_in_focus OR full_screen OR sound_on) AS s
+      FROM webinar_events WHERE event_type = 'heartbeat' AND playback = 'live'
+      GROUP BY viewer_id) v
+ORDER BY viewer_id LIMIT 3"
+
+show "The live-session report (Kaltura's session analytics) in one call" "
+SELECT create_live_session_report('webinar_events', 'webinar_report', friendly_headers => true)"
+
+printf '\n-- %s\n' "Summary: unique viewers, minutes viewed, live engagement rate, interactions"
+q -x -e -c "SELECT * FROM webinar_report_summary"
+
+show "Timeline: live viewers and engagement rate per minute (every tenth minute)" "
+SELECT bucket_start::time AS minute, live_viewers, round(live_engagement_rate::numeric, 3) AS engagement_rate
+FROM webinar_report_timeline WHERE extract(minute FROM bucket_start)::int % 10 = 0 ORDER BY bucket_start"
+
+show "Viewers: minutes, interactions and the first ten minutes of the engagement heatmap" "
+SELECT viewer_name, country, device, round(minutes_viewed::numeric, 1) AS minutes,
+       round(live_engagement_rate::numeric, 2) AS engagement, reactions, chat_messages AS chats,
+       polls_answered AS polls,
+       (SELECT array_agg(coalesce(round(x::numeric, 1)::text, '.') ORDER BY i)
+        FROM unnest(engagement_heatmap[1:10]) WITH ORDINALITY h(x, i)) AS heatmap_first_10
+FROM webinar_report_viewers ORDER BY minutes_viewed DESC LIMIT 5"
+
+show "Polls: participants per question and per answer" "
+SELECT poll_question, poll_participants, answer, answer_participants,
+       round(answer_rate::numeric, 3) AS answer_rate
+FROM webinar_report_polls ORDER BY poll_id, answer"
+
+show "Recordings, and live versus recording viewers per device" "
+SELECT recording_id, impressions, plays, unique_viewers, round(minutes_viewed::numeric) AS minutes_viewed,
+       round(avg_completion_rate::numeric, 3) AS avg_completion FROM webinar_report_recordings;
+SELECT * FROM webinar_report_devices ORDER BY live_viewers DESC"
+
+show "CSV export with descriptive headers (\\copy (...) TO 'polls.csv' CSV HEADER writes the same to a file)" "
+COPY (SELECT * FROM webinar_report_polls_friendly ORDER BY \"Poll ID\", \"Answer\") TO STDOUT WITH (FORMAT csv, HEADER)"
 echo
 echo "Demo done."
