@@ -100,9 +100,12 @@ SELECT * FROM st, viewing_buckets(s, now(), '0 s') WHERE viewer = 'ada';
 SELECT * FROM st, viewing_buckets(s, now(), '-1 minute') WHERE viewer = 'ada';
 SELECT * FROM st, viewing_buckets(s, now(), '1 month') WHERE viewer = 'ada';
 SELECT * FROM st, viewing_buckets(s, 'infinity', '1 minute') WHERE viewer = 'ada';
--- a heartbeat at the end of the timestamp range is cut at its last instant
+-- a heartbeat at the end of the timestamp range is cut there (viewing_end
+-- shows the last valid instant); one at the very last instant still counts
 SELECT viewing_seconds(s), viewing_end(s)
 FROM (SELECT viewing_agg(timestamptz '294276-12-31 23:59:50+00', '1 hour', true) s) x;
+SELECT viewing_seconds(s), viewing_seconds(s::text::viewingstate) AS after_text_round_trip
+FROM (SELECT viewing_agg(timestamptz '294276-12-31 23:59:59.999999+00', '1 s', true) s) x;
 -- ...and lies too far from an origin at the start of the range for int64 offsets
 SELECT b.* FROM (SELECT viewing_agg(timestamptz '294276-12-31 23:59:50+00', '1 hour', true) s) x,
      viewing_buckets(s, '4713-01-01 00:00+00 BC', '1 day') b;

@@ -180,7 +180,7 @@ vw_merge_runs(const VwSpan *a, int32 na, const VwSpan *b, int32 nb, VwSpan *out)
 
 	while (i < na || j < nb)
 	{
-		if ((w & 0xFFFF) == 0)
+		if (((i + j) & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (j >= nb || (i < na && vw_cmp(&a[i], &b[j]) <= 0))
 			vw_emit(out, &w, &a[i++]);
@@ -229,7 +229,9 @@ vw_add(VwList *l, MemoryContext cxt, TimestampTz lo, TimestampTz hi)
 	}
 	else if (l->n > 0)
 	{
-		/* out of order: pending */
+		/* out of order: pending (swept in first when the list is full) */
+		if (l->n == VW_MAX_SPANS && l->sorted < l->n)
+			vw_normalize(l, cxt);
 		if (l->n == l->cap)
 			vw_reserve(l, cxt, (int64) l->n + 1);
 		l->s[l->n].lo = lo;
@@ -248,26 +250,22 @@ vw_add(VwList *l, MemoryContext cxt, TimestampTz lo, TimestampTz hi)
 	l->sorted = l->n;
 }
 
-/* dst := dst union src (both lists of states in dst's context). */
+/*
+ * dst := dst union src.  The spans of src go through vw_add(): those after
+ * dst's last span extend or follow it in place, the others wait as pending
+ * spans, so that merging many states one by one stays O(n log n).
+ */
 static void
-vw_list_merge(VwList *dst, VwList *src, MemoryContext cxt)
+vw_list_merge(VwList *dst, const VwList *src, MemoryContext cxt)
 {
-	VwSpan	   *out;
-	int64		cap;
+	int32		i;
 
-	if (src->n == 0)
-		return;
-	vw_normalize(dst, cxt);
-	vw_normalize(src, cxt);
-	cap = (int64) dst->n + src->n;
-	if (cap > VW_MAX_SPANS)
-		vw_too_many();
-	out = MemoryContextAlloc(cxt, cap * sizeof(VwSpan));
-	dst->n = dst->sorted = vw_merge_runs(dst->s, dst->n, src->s, src->n, out);
-	dst->cap = (int32) cap;
-	if (dst->s)
-		pfree(dst->s);
-	dst->s = out;
+	for (i = 0; i < src->n; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		vw_add(dst, cxt, src->s[i].lo, src->s[i].hi);
+	}
 }
 
 /* Total covered microseconds of a canonical list (fits uint64). */
@@ -385,7 +383,7 @@ vw_read_spans(const char *p, int32 n, VwSpan *out, const char *what)
 		p += VW_SPAN_BYTES;
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (lo < MIN_TIMESTAMP || hi >= END_TIMESTAMP)
+		if (lo < MIN_TIMESTAMP || hi > END_TIMESTAMP)
 			vw_corrupt(psprintf("a %s span lies outside the timestamp range", what));
 		if (lo >= hi)
 			vw_corrupt(psprintf("a %s span is empty or reversed", what));
@@ -437,6 +435,8 @@ vw_parse(const char *data, int64 len, VwState *st)
 	for (i = 0, j = 0; i < ne; i++)
 	{
 		/* the viewing span that ends at or after e[i] must contain it */
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		while (j < nv && v[j].hi < e[i].hi)
 			j++;
 		if (j >= nv || v[j].lo > e[i].lo)
@@ -568,6 +568,13 @@ positive_usec(const Interval *iv, const char *argname, const char *hint)
 {
 	int64		us;
 
+#if PG_VERSION_NUM >= 170000
+	if (INTERVAL_NOT_FINITE(iv))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be finite", argname),
+				 errhint("%s", hint)));
+#endif
 	if (iv->month == 0)
 	{
 		int64		days_us;
@@ -648,10 +655,10 @@ sessionize_viewing_transfn(PG_FUNCTION_ARGS)
 						TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
 				 errdetail("Viewing time needs finite heartbeat times."),
 				 errhint("Filter infinite timestamps out, or turn them into NULL, which skips the row.")));
-	/* cut at the last valid instant: every stored time is a valid timestamp */
+	/* cut at the end of the timestamp range */
 	hi = sess_add_usec(ts, hb);
-	if (hi >= END_TIMESTAMP)
-		hi = END_TIMESTAMP - 1;
+	if (hi > END_TIMESTAMP)
+		hi = END_TIMESTAMP;
 
 	if (st == NULL)
 		st = vw_new(aggcxt);
@@ -735,15 +742,24 @@ sessionize_viewing_serialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(vw_serialize(st));
 }
 
+/*
+ * In the current (per-tuple) context, as PostgreSQL's own deserialize
+ * functions do: the combine function copies what it keeps into the
+ * aggregate's context.
+ */
 Datum
 sessionize_viewing_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "viewing_deserialfn");
-
-	PG_RETURN_POINTER(vw_from_datum(aggcxt, PG_GETARG_DATUM(0)));
+	(void) agg_context(fcinfo, "viewing_deserialfn");
+	PG_RETURN_POINTER(vw_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0)));
 }
 
-/* The storable state; NULL when no heartbeat was counted. */
+/*
+ * The storable state; NULL when no heartbeat was counted.  Serializing
+ * sweeps the pending spans into the state in place, which leaves the covered
+ * time unchanged: the state stays valid for further rows (window
+ * aggregates) and for other final functions sharing it.
+ */
 Datum
 sessionize_viewing_finalfn(PG_FUNCTION_ARGS)
 {
@@ -806,7 +822,10 @@ sessionize_viewing_start(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(st->view.s[0].lo);
 }
 
-/* End of the covered time: the last heartbeat plus its period. */
+/*
+ * End of the covered time: the last heartbeat plus its period (at most the
+ * last valid timestamp, for time cut at the end of the range).
+ */
 Datum
 sessionize_viewing_end(PG_FUNCTION_ARGS)
 {
@@ -814,7 +833,7 @@ sessionize_viewing_end(PG_FUNCTION_ARGS)
 
 	if (st->view.n == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_TIMESTAMPTZ(st->view.s[st->view.n - 1].hi);
+	PG_RETURN_TIMESTAMPTZ(Min(st->view.s[st->view.n - 1].hi, END_TIMESTAMP - 1));
 }
 
 /* ------------------------------------------------------------ buckets */
@@ -881,7 +900,7 @@ cursor_next(VwCursor *c, int64 *bucket, uint64 *covered)
 	from = c->mid ? c->pos : offset_from(c->s[c->i].lo, c->origin);
 	k = floor_div(from, c->width);
 	/* end of bucket k, saturating: later spans can then only be in k */
-	if (pg_mul_s64_overflow(k + 1, c->width, &bend))
+	if (pg_add_s64_overflow(k, 1, &bend) || pg_mul_s64_overflow(bend, c->width, &bend))
 		bend = PG_INT64_MAX;
 
 	while (c->i < c->n)
