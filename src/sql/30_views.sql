@@ -597,13 +597,11 @@ BEGIN
     -- last session ends long before the new events)
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
-                         state %I.sessionstate NOT NULL, last_event timestamptz NOT NULL)$s$,
+                         state %I.sessionstate NOT NULL, last_event timestamptz NOT NULL)
+                         WITH (fillfactor = 70)$s$,
         p.state_table, ext);
-    -- states are rewritten at every refresh that touches them: compressed
-    -- but kept in the row (no TOAST table writes) up to a page, and lz4
-    -- (where the server has it) compresses them several times faster than
-    -- pglz
-    EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN state SET STORAGE MAIN', p.state_table);
+    -- states are rewritten at every refresh that touches them: lz4 (where
+    -- the server has it) compresses them several times faster than pglz
     BEGIN
         EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN state SET COMPRESSION lz4', p.state_table);
     EXCEPTION WHEN feature_not_supported THEN
@@ -774,27 +772,40 @@ BEGIN
             -- snapshot) of partitions not recomputed
             added AS (
                 SELECT i.user_pseudo_id, i.platform, %4$s AS state, pg_catalog.count(*) AS n,
-                       pg_catalog.min(i.ts) - %9$L::interval AS since, pg_catalog.max(i.ts) AS last_event
+                       pg_catalog.min(i.ts) AS first_event, pg_catalog.max(i.ts) AS last_event
                 FROM %1$s i
                 WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
                                   WHERE k.user_pseudo_id = i.user_pseudo_id
                                     AND k.platform IS NOT DISTINCT FROM i.platform)
                 GROUP BY i.user_pseudo_id, i.platform),
-            -- merged with the stored state.  New events change only the
-            -- sessions that end at or after their earliest time minus the
-            -- timeout: lo in the unit of the table's session_start_timestamp
-            -- + session_duration (whole ms, each rounded down, so 1 ms of
-            -- margin), lo_ts a second earlier as a cheap first test.  The
-            -- user has such session rows only if the stored last event is
-            -- at or after lo_ts.
+            -- the window of time the new events can change: a session that
+            -- ends more than the timeout before the first new event, or
+            -- starts more than the timeout after the last one, stays as it
+            -- is (NULL: no bound, where the time would be out of range)
+            windows AS (
+                SELECT a.*,
+                       CASE WHEN EXTRACT(epoch FROM a.first_event) - EXTRACT(epoch FROM %9$L::interval) > -210000000000
+                            THEN a.first_event - %9$L::interval END AS since,
+                       CASE WHEN EXTRACT(epoch FROM a.last_event) + EXTRACT(epoch FROM %9$L::interval) < 9200000000000
+                            THEN a.last_event + %9$L::interval END AS until
+                FROM added a),
+            -- merged with the stored state.  The session rows to replace are
+            -- those with session_start_timestamp + session_duration >= lo and
+            -- session_start_timestamp <= hi: the window in the unit of these
+            -- columns (whole ms, rounded down: 1 ms of margin); lo_ts and
+            -- hi_ts, a second wider, are a cheap first test on the sessions
+            -- of the state.  The table has such rows of the user only if the
+            -- stored last event is at or after lo_ts.
             merged AS (
                 SELECT a.user_pseudo_id, a.platform, a.n, s.tid,
                        pg_catalog.floor(EXTRACT(epoch FROM a.since) * 1000)::bigint - 1 AS lo,
+                       pg_catalog.floor(EXTRACT(epoch FROM a.until) * 1000)::bigint + 1 AS hi,
                        a.since - interval '1 second' AS lo_ts,
-                       s.last_event >= a.since - interval '1 second' AS has_rows,
+                       a.until + interval '1 second' AS hi_ts,
+                       s.tid IS NOT NULL AND (a.since IS NULL OR s.last_event >= a.since - interval '1 second') AS has_rows,
                        GREATEST(s.last_event, a.last_event) AS last_event,
                        %7$I.session_merge(s.state, a.state) AS state
-                FROM added a
+                FROM windows a
                 LEFT JOIN LATERAL (
                     SELECT s.ctid AS tid, s.state, s.last_event FROM %3$s s
                     WHERE s.pkey = ROW(a.user_pseudo_id, a.platform)::text LIMIT 1) s ON true),
@@ -816,32 +827,36 @@ BEGIN
                                   WHERE r.state IS NOT NULL
                                     AND r.user_pseudo_id = k.user_pseudo_id
                                     AND r.platform IS NOT DISTINCT FROM k.platform)),
-            -- the session rows to replace: from lo on for merged users, all
-            -- of them for recomputed ones
+            -- the session rows to replace: those in the window for merged
+            -- users, all of them for recomputed ones
             replaced AS (
                 DELETE FROM %10$s t
                 WHERE t.ctid = ANY (ARRAY(
                     SELECT x.tid
-                    FROM (SELECT m.user_pseudo_id, m.platform, m.lo FROM merged m WHERE m.has_rows
+                    FROM (SELECT m.user_pseudo_id, m.platform, m.lo, m.hi FROM merged m WHERE m.has_rows
                           UNION ALL
-                          SELECT k.user_pseudo_id, k.platform, NULL FROM dirty_keys k) k
+                          SELECT k.user_pseudo_id, k.platform, NULL, NULL FROM dirty_keys k) k
                     CROSS JOIN LATERAL (
                         SELECT t.ctid AS tid FROM %10$s t
                         WHERE t.user_pseudo_id = k.user_pseudo_id
                           AND t.platform IS NOT DISTINCT FROM k.platform
                           AND (k.lo IS NULL OR t.session_start_timestamp + t.session_duration >= k.lo)
+                          AND (k.hi IS NULL OR t.session_start_timestamp <= k.hi)
                         OFFSET 0) x))),
             written AS (
                 INSERT INTO %10$s
                 SELECT %11$s
-                FROM (SELECT m.user_pseudo_id, m.platform, m.state, m.lo, m.lo_ts FROM merged m
+                FROM (SELECT m.user_pseudo_id, m.platform, m.state, m.lo, m.hi, m.lo_ts, m.hi_ts FROM merged m
                       UNION ALL
-                      SELECT r.user_pseudo_id, r.platform, r.state, NULL, NULL FROM recomputed r
+                      SELECT r.user_pseudo_id, r.platform, r.state, NULL, NULL, NULL, NULL FROM recomputed r
                       WHERE r.state IS NOT NULL) g
                 CROSS JOIN LATERAL %7$I.sessions(g.state) s
-                WHERE g.lo IS NULL
-                   OR (s.session_end > g.lo_ts
-                       AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint + s.duration_ms >= g.lo))
+                WHERE (g.lo IS NULL
+                       OR (s.session_end > g.lo_ts
+                           AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint + s.duration_ms >= g.lo))
+                  AND (g.hi IS NULL
+                       OR (s.session_start < g.hi_ts
+                           AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint <= g.hi)))
             SELECT coalesce((SELECT pg_catalog.sum(m.n) FROM merged m), 0)
                    + coalesce((SELECT pg_catalog.sum(%7$I.session_event_count(r.state)) FROM recomputed r), 0)$s$,
             p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext, cfg->>'user_column',
