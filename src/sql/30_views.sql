@@ -795,7 +795,10 @@ BEGIN
             -- columns (whole ms, rounded down: 1 ms of margin); lo_ts and
             -- hi_ts, a second wider, are a cheap first test on the sessions
             -- of the state.  The table has such rows of the user only if the
-            -- stored last event is at or after lo_ts.
+            -- stored last event is at or after lo_ts (has_rows).  If it has
+            -- none, the new events are more than the timeout after every
+            -- stored event: the sessions in the window are those of the new
+            -- events alone (added_state, smaller to read out).
             merged AS (
                 SELECT a.user_pseudo_id, a.platform, a.n, s.tid,
                        pg_catalog.floor(EXTRACT(epoch FROM a.since) * 1000)::bigint - 1 AS lo,
@@ -804,6 +807,7 @@ BEGIN
                        a.until + interval '1 second' AS hi_ts,
                        s.tid IS NOT NULL AND (a.since IS NULL OR s.last_event >= a.since - interval '1 second') AS has_rows,
                        GREATEST(s.last_event, a.last_event) AS last_event,
+                       a.state AS added_state,
                        %7$I.session_merge(s.state, a.state) AS state
                 FROM windows a
                 LEFT JOIN LATERAL (
@@ -811,7 +815,8 @@ BEGIN
                     WHERE s.pkey = ROW(a.user_pseudo_id, a.platform)::text LIMIT 1) s ON true),
             updated AS (
                 UPDATE %3$s s SET state = m.state, last_event = m.last_event
-                FROM merged m WHERE s.ctid = m.tid),
+                FROM merged m WHERE s.ctid = m.tid
+                RETURNING m.user_pseudo_id, m.platform, m.lo, m.hi, m.has_rows),
             inserted AS (
                 INSERT INTO %3$s AS s (pkey, user_pseudo_id, platform, state, last_event)
                 SELECT ROW(m.user_pseudo_id, m.platform)::text, m.user_pseudo_id, m.platform, m.state, m.last_event
@@ -833,7 +838,7 @@ BEGIN
                 DELETE FROM %10$s t
                 WHERE t.ctid = ANY (ARRAY(
                     SELECT x.tid
-                    FROM (SELECT m.user_pseudo_id, m.platform, m.lo, m.hi FROM merged m WHERE m.has_rows
+                    FROM (SELECT u.user_pseudo_id, u.platform, u.lo, u.hi FROM updated u WHERE u.has_rows
                           UNION ALL
                           SELECT k.user_pseudo_id, k.platform, NULL, NULL FROM dirty_keys k) k
                     CROSS JOIN LATERAL (
@@ -846,7 +851,11 @@ BEGIN
             written AS (
                 INSERT INTO %10$s
                 SELECT %11$s
-                FROM (SELECT m.user_pseudo_id, m.platform, m.state, m.lo, m.hi, m.lo_ts, m.hi_ts FROM merged m
+                FROM (SELECT m.user_pseudo_id, m.platform,
+                             CASE WHEN m.has_rows THEN m.state ELSE m.added_state END AS state,
+                             CASE WHEN m.has_rows THEN m.lo END AS lo, CASE WHEN m.has_rows THEN m.hi END AS hi,
+                             CASE WHEN m.has_rows THEN m.lo_ts END AS lo_ts, CASE WHEN m.has_rows THEN m.hi_ts END AS hi_ts
+                      FROM merged m
                       UNION ALL
                       SELECT r.user_pseudo_id, r.platform, r.state, NULL, NULL, NULL, NULL FROM recomputed r
                       WHERE r.state IS NOT NULL) g
