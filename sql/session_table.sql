@@ -369,6 +369,64 @@ SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'st_events'::regclas
 SELECT count(*) AS relations_left FROM pg_class WHERE relnamespace = '"St Schema"'::regnamespace;
 DROP SCHEMA "St Schema";
 
+-- 15. Random new and late events at the edges of the timeout (gaps of
+-- exactly 30 minutes, a microsecond more or less, a millisecond more or
+-- less), new users, deletes and updates, microsecond timestamps: after each
+-- of many refreshes the table equals the full recomputation.  A refresh
+-- rewrites only the sessions within the timeout of its new events; this
+-- checks the edges of that window.
+SELECT setseed(0.17);
+CREATE TABLE st_edge (LIKE st_events);
+ALTER TABLE st_edge ALTER COLUMN event_timestamp TYPE timestamptz;
+INSERT INTO st_edge (event_id, event_name, event_timestamp, platform, user_pseudo_id, page_view_page_title)
+SELECT 'b-' || u || '-' || k, CASE WHEN random() < 0.5 THEN '_page_view' ELSE '_click' END,
+       '2026-01-01'::timestamptz + sum(g) OVER (PARTITION BY u ORDER BY k) * interval '1 microsecond',
+       CASE WHEN u % 4 = 0 THEN NULL ELSE 'Web' END, 'u' || u, 'P' || (k % 5)
+FROM generate_series(1, 40) u, generate_series(1, 30) k,
+     LATERAL (SELECT (ARRAY[1800000000, 1800000001, 1799999999, 1800000999, 1800001000, 1799999000,
+                            60000000, 7200000000, 999, 1000])[1 + floor(random() * 10)::int] + 0 * k * u AS g) x;
+SELECT create_session_table('st_edge', 'st_edge_sessions', dashboards => false) IS NOT NULL AS created;
+SELECT create_session_view('st_edge', 'st_edge_ref', dashboards => false) IS NOT NULL AS created;
+DO $$
+DECLARE
+    r int;
+    d bigint;
+BEGIN
+    FOR r IN 1..80 LOOP
+        INSERT INTO st_edge (event_id, event_name, event_timestamp, platform, user_pseudo_id, page_view_page_title)
+        SELECT 'n-' || r || '-' || row_number() OVER (), '_page_view',
+               e.event_timestamp + (ARRAY[1800000000, -1800000000, 1800000001, -1800000001, 1799999999, -1799999999,
+                                          1800000999, -1800001000, 3600000000, 1, -1, 900000000])[1 + floor(random() * 12)::int]
+                                   * interval '1 microsecond',
+               e.platform, CASE WHEN random() < 0.03 THEN 'new-' || r ELSE e.user_pseudo_id END, 'N' || r
+        FROM ((SELECT * FROM st_edge WHERE event_timestamp IS NOT NULL
+               ORDER BY event_id LIMIT 1 + floor(random() * 4)::int OFFSET floor(random() * 1000)::int)
+              UNION ALL	-- and after the last event of some users
+              (SELECT * FROM (SELECT DISTINCT ON (user_pseudo_id, platform) * FROM st_edge
+                              WHERE event_timestamp IS NOT NULL
+                              ORDER BY user_pseudo_id, platform, event_timestamp DESC) l
+               ORDER BY event_id LIMIT floor(random() * 3)::int OFFSET floor(random() * 40)::int)) e;
+        IF r % 10 = 0 THEN
+            DELETE FROM st_edge WHERE event_id IN (SELECT event_id FROM st_edge ORDER BY event_id
+                                                   LIMIT 2 OFFSET floor(random() * 1000)::int);
+        END IF;
+        IF r % 15 = 0 THEN
+            UPDATE st_edge SET event_timestamp = event_timestamp + interval '31 minutes'
+            WHERE event_id = (SELECT event_id FROM st_edge ORDER BY event_id LIMIT 1 OFFSET floor(random() * 1000)::int);
+        END IF;
+        PERFORM refresh_session_table('st_edge_sessions');
+        SELECT count(*) INTO d FROM st_diff('st_edge_sessions', 'st_edge_ref');
+        IF d <> 0 THEN
+            RAISE EXCEPTION 'refresh % of st_edge_sessions: % rows differ from the recomputation', r, d;
+        END IF;
+    END LOOP;
+END $$;
+SELECT count(*) > 300 AS many_sessions, count(DISTINCT user_pseudo_id) > 40 AS new_users
+FROM st_edge_sessions;
+SELECT drop_session_table('st_edge_sessions');
+DROP VIEW st_edge_ref;
+DROP TABLE st_edge;
+
 -- Cleanup
 SET client_min_messages = warning;
 DROP TABLE st_events CASCADE;

@@ -592,9 +592,14 @@ BEGIN
 
     -- bookkeeping: a mergeable state per (user, platform), captured events
     -- not yet merged, partitions to recompute, and the configuration
+    -- last_event: the time of the state's last event, the end of its last
+    -- session (a refresh need not look for session rows of a user whose
+    -- last session ends long before the new events)
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
-                         state %I.sessionstate NOT NULL)$s$, p.state_table, ext);
+                         state %I.sessionstate NOT NULL, last_event timestamptz NOT NULL)
+                         WITH (fillfactor = 70)$s$,
+        p.state_table, ext);
     -- states are rewritten at every refresh that touches them: lz4 (where
     -- the server has it) compresses them several times faster than pglz
     BEGIN
@@ -692,12 +697,7 @@ DECLARE
     agg text;
     input_sql text;
     everything boolean;
-    users text[];
-    platforms text[];
-    lows bigint[];
     processed bigint;
-    hashjoin text;
-    mergejoin text;
 BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
@@ -727,9 +727,10 @@ BEGIN
         EXECUTE pg_catalog.format($s$
             WITH d1 AS (DELETE FROM %1$s), d2 AS (DELETE FROM %2$s),
             ins AS (
-                INSERT INTO %3$s (pkey, user_pseudo_id, platform, state)
-                SELECT ROW(g.user_pseudo_id, g.platform)::text, g.user_pseudo_id, g.platform, g.state
-                FROM (SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state
+                INSERT INTO %3$s (pkey, user_pseudo_id, platform, state, last_event)
+                SELECT ROW(g.user_pseudo_id, g.platform)::text, g.user_pseudo_id, g.platform, g.state, g.last_event
+                FROM (SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state,
+                             pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
                       FROM (SELECT %5$s FROM %6$s e) i
                       WHERE i.ts IS NOT NULL
                       GROUP BY i.user_pseudo_id, i.platform) g
@@ -743,15 +744,23 @@ BEGIN
             'INSERT INTO %s SELECT %s FROM %s g CROSS JOIN LATERAL %I.sessions(g.state) s',
             session_table, @extschema@.sessionize_columns_sql(), p.state_table, ext);
     ELSE
-        -- merge new events into the stored states; recompute partitions with
-        -- updated or deleted events from the source.  One statement: one
-        -- snapshot for what is consumed and what is read.
+        -- merge the new events into the stored states, recompute the
+        -- partitions with updated or deleted events from the source, and
+        -- replace the session rows that can have changed.  One statement, so
+        -- one snapshot: the captured events and marks it consumes are exactly
+        -- those it reads.  It runs to the end whatever the plan of each part:
+        -- the stored states and session rows of the touched partitions are
+        -- found key by key (LATERAL with LIMIT or OFFSET, TID scans), since
+        -- they are few, whatever the statistics of fresh tables say.  The
+        -- session table has no unique index: deleting and inserting its rows
+        -- in one statement is safe (the delete does not see the inserts).
         EXECUTE pg_catalog.format($s$
-            WITH taken AS (DELETE FROM %1$s RETURNING *),
+            WITH consumed AS (DELETE FROM %1$s),
             dirty AS (DELETE FROM %2$s RETURNING user_pseudo_id, platform),
             dirty_keys AS (SELECT DISTINCT user_pseudo_id, platform FROM dirty),
             recomputed AS (
-                SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state
+                SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state,
+                       pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
                 FROM (SELECT %5$s FROM %6$s e
                       WHERE e.%8$I::text IN (SELECT user_pseudo_id FROM dirty_keys)) i
                 WHERE i.ts IS NOT NULL
@@ -759,84 +768,109 @@ BEGIN
                               WHERE k.user_pseudo_id = i.user_pseudo_id
                                 AND k.platform IS NOT DISTINCT FROM i.platform)
                 GROUP BY i.user_pseudo_id, i.platform),
+            -- the captured events (those the DELETE above consumes: same
+            -- snapshot) of partitions not recomputed
             added AS (
-                SELECT i.user_pseudo_id, i.platform, %4$s AS state
-                FROM taken i
+                SELECT i.user_pseudo_id, i.platform, %4$s AS state, pg_catalog.count(*) AS n,
+                       pg_catalog.min(i.ts) AS first_event, pg_catalog.max(i.ts) AS last_event
+                FROM %1$s i
                 WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
                                   WHERE k.user_pseudo_id = i.user_pseudo_id
                                     AND k.platform IS NOT DISTINCT FROM i.platform)
                 GROUP BY i.user_pseudo_id, i.platform),
+            -- the window of time the new events can change: a session that
+            -- ends more than the timeout before the first new event, or
+            -- starts more than the timeout after the last one, stays as it
+            -- is (NULL: no bound, where the time would be out of range)
+            windows AS (
+                SELECT a.*,
+                       CASE WHEN EXTRACT(epoch FROM a.first_event) - EXTRACT(epoch FROM %9$L::interval) > -210000000000
+                            THEN a.first_event - %9$L::interval END AS since,
+                       CASE WHEN EXTRACT(epoch FROM a.last_event) + EXTRACT(epoch FROM %9$L::interval) < 9200000000000
+                            THEN a.last_event + %9$L::interval END AS until
+                FROM added a),
+            -- merged with the stored state.  The session rows to replace are
+            -- those with session_start_timestamp + session_duration >= lo and
+            -- session_start_timestamp <= hi: the window in the unit of these
+            -- columns (whole ms, rounded down: 1 ms of margin); lo_ts and
+            -- hi_ts, a second wider, are a cheap first test on the sessions
+            -- of the state.  The table has such rows of the user only if the
+            -- stored last event is at or after lo_ts (has_rows).  If it has
+            -- none, the new events are more than the timeout after every
+            -- stored event: the sessions in the window are those of the new
+            -- events alone (added_state, smaller to read out).
             merged AS (
-                SELECT ROW(a.user_pseudo_id, a.platform)::text AS pkey, a.user_pseudo_id, a.platform,
+                SELECT a.user_pseudo_id, a.platform, a.n, s.tid,
+                       pg_catalog.floor(EXTRACT(epoch FROM a.since) * 1000)::bigint - 1 AS lo,
+                       pg_catalog.floor(EXTRACT(epoch FROM a.until) * 1000)::bigint + 1 AS hi,
+                       a.since - interval '1 second' AS lo_ts,
+                       a.until + interval '1 second' AS hi_ts,
+                       s.tid IS NOT NULL AND (a.since IS NULL OR s.last_event >= a.since - interval '1 second') AS has_rows,
+                       GREATEST(s.last_event, a.last_event) AS last_event,
+                       a.state AS added_state,
                        %7$I.session_merge(s.state, a.state) AS state
-                FROM added a LEFT JOIN %3$s s ON s.pkey = ROW(a.user_pseudo_id, a.platform)::text
+                FROM windows a
+                LEFT JOIN LATERAL (
+                    SELECT s.ctid AS tid, s.state, s.last_event FROM %3$s s
+                    WHERE s.pkey = ROW(a.user_pseudo_id, a.platform)::text LIMIT 1) s ON true),
+            updated AS (
+                UPDATE %3$s s SET state = m.state, last_event = m.last_event
+                FROM merged m WHERE s.ctid = m.tid
+                RETURNING m.user_pseudo_id, m.platform, m.lo, m.hi, m.has_rows),
+            inserted AS (
+                INSERT INTO %3$s AS s (pkey, user_pseudo_id, platform, state, last_event)
+                SELECT ROW(m.user_pseudo_id, m.platform)::text, m.user_pseudo_id, m.platform, m.state, m.last_event
+                FROM merged m WHERE m.tid IS NULL
                 UNION ALL
-                SELECT ROW(r.user_pseudo_id, r.platform)::text, r.user_pseudo_id, r.platform, r.state
-                FROM recomputed r WHERE r.state IS NOT NULL),
-            upserted AS (
-                INSERT INTO %3$s AS s (pkey, user_pseudo_id, platform, state)
-                SELECT pkey, user_pseudo_id, platform, state FROM merged
-                ON CONFLICT (pkey) DO UPDATE SET state = EXCLUDED.state
-                RETURNING s.user_pseudo_id, s.platform),
+                SELECT ROW(r.user_pseudo_id, r.platform)::text, r.user_pseudo_id, r.platform, r.state, r.last_event
+                FROM recomputed r WHERE r.state IS NOT NULL
+                ON CONFLICT (pkey) DO UPDATE SET state = EXCLUDED.state, last_event = EXCLUDED.last_event),
             vanished AS (
                 DELETE FROM %3$s s USING dirty_keys k
                 WHERE s.pkey = ROW(k.user_pseudo_id, k.platform)::text
                   AND NOT EXISTS (SELECT 1 FROM recomputed r
                                   WHERE r.state IS NOT NULL
                                     AND r.user_pseudo_id = k.user_pseudo_id
-                                    AND r.platform IS NOT DISTINCT FROM k.platform)
-                RETURNING s.user_pseudo_id, s.platform),
-            -- new events change only sessions that end at or after their
-            -- earliest time minus the timeout: the rows of a user to rewrite
-            -- (NULL: all of them, for recomputed users)
-            lows AS (
-                SELECT i.user_pseudo_id, i.platform,
-                       pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.min(i.ts) - %9$L::interval) * 1000)::bigint - 1 AS lo
-                FROM taken i
-                WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
-                                  WHERE k.user_pseudo_id = i.user_pseudo_id
-                                    AND k.platform IS NOT DISTINCT FROM i.platform)
-                GROUP BY i.user_pseudo_id, i.platform),
-            touched AS (SELECT * FROM upserted UNION SELECT * FROM vanished UNION SELECT * FROM dirty_keys)
-            SELECT pg_catalog.array_agg(t.user_pseudo_id), pg_catalog.array_agg(t.platform),
-                   pg_catalog.array_agg(l.lo),
-                   (SELECT pg_catalog.count(*) FROM taken i
-                    WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
-                                      WHERE k.user_pseudo_id = i.user_pseudo_id
-                                        AND k.platform IS NOT DISTINCT FROM i.platform))
-                   + (SELECT coalesce(pg_catalog.sum(%7$I.session_event_count(state)), 0) FROM recomputed)
-            FROM touched t LEFT JOIN lows l ON l.user_pseudo_id = t.user_pseudo_id
-                                           AND l.platform IS NOT DISTINCT FROM t.platform$s$,
+                                    AND r.platform IS NOT DISTINCT FROM k.platform)),
+            -- the session rows to replace: those in the window for merged
+            -- users, all of them for recomputed ones
+            replaced AS (
+                DELETE FROM %10$s t
+                WHERE t.ctid = ANY (ARRAY(
+                    SELECT x.tid
+                    FROM (SELECT u.user_pseudo_id, u.platform, u.lo, u.hi FROM updated u WHERE u.has_rows
+                          UNION ALL
+                          SELECT k.user_pseudo_id, k.platform, NULL, NULL FROM dirty_keys k) k
+                    CROSS JOIN LATERAL (
+                        SELECT t.ctid AS tid FROM %10$s t
+                        WHERE t.user_pseudo_id = k.user_pseudo_id
+                          AND t.platform IS NOT DISTINCT FROM k.platform
+                          AND (k.lo IS NULL OR t.session_start_timestamp + t.session_duration >= k.lo)
+                          AND (k.hi IS NULL OR t.session_start_timestamp <= k.hi)
+                        OFFSET 0) x))),
+            written AS (
+                INSERT INTO %10$s
+                SELECT %11$s
+                FROM (SELECT m.user_pseudo_id, m.platform,
+                             CASE WHEN m.has_rows THEN m.state ELSE m.added_state END AS state,
+                             CASE WHEN m.has_rows THEN m.lo END AS lo, CASE WHEN m.has_rows THEN m.hi END AS hi,
+                             CASE WHEN m.has_rows THEN m.lo_ts END AS lo_ts, CASE WHEN m.has_rows THEN m.hi_ts END AS hi_ts
+                      FROM merged m
+                      UNION ALL
+                      SELECT r.user_pseudo_id, r.platform, r.state, NULL, NULL, NULL, NULL FROM recomputed r
+                      WHERE r.state IS NOT NULL) g
+                CROSS JOIN LATERAL %7$I.sessions(g.state) s
+                WHERE (g.lo IS NULL
+                       OR (s.session_end > g.lo_ts
+                           AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint + s.duration_ms >= g.lo))
+                  AND (g.hi IS NULL
+                       OR (s.session_start < g.hi_ts
+                           AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint <= g.hi)))
+            SELECT coalesce((SELECT pg_catalog.sum(m.n) FROM merged m), 0)
+                   + coalesce((SELECT pg_catalog.sum(%7$I.session_event_count(r.state)) FROM recomputed r), 0)$s$,
             p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext, cfg->>'user_column',
-            cfg->>'timeout')
-            INTO users, platforms, lows, processed;
-
-        IF users IS NOT NULL THEN
-            -- rewrite the affected rows of each touched user, key by key:
-            -- the touched users are few, so index lookups, whatever the
-            -- statistics of freshly built tables say
-            hashjoin := pg_catalog.current_setting('enable_hashjoin');
-            mergejoin := pg_catalog.current_setting('enable_mergejoin');
-            PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
-            PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
-            EXECUTE pg_catalog.format(
-                'DELETE FROM %s t USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), '
-                'pg_catalog.unnest($3)) AS k(u, p, lo) '
-                'WHERE t.user_pseudo_id = k.u AND t.platform IS NOT DISTINCT FROM k.p '
-                'AND (k.lo IS NULL OR t.session_start_timestamp + t.session_duration >= k.lo)',
-                session_table) USING users, platforms, lows;
-            EXECUTE pg_catalog.format(
-                'INSERT INTO %s SELECT %s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), '
-                'pg_catalog.unnest($3)) AS k(u, p, lo) '
-                'JOIN %s g ON g.pkey = ROW(k.u, k.p)::text '
-                'CROSS JOIN LATERAL %I.sessions(g.state) s '
-                'WHERE k.lo IS NULL OR pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint '
-                '+ s.duration_ms >= k.lo',
-                session_table, @extschema@.sessionize_columns_sql(), p.state_table, ext)
-                USING users, platforms, lows;
-            PERFORM pg_catalog.set_config('enable_hashjoin', hashjoin, true);
-            PERFORM pg_catalog.set_config('enable_mergejoin', mergejoin, true);
-        END IF;
+            cfg->>'timeout', session_table, @extschema@.sessionize_columns_sql())
+            INTO processed;
     END IF;
 
     EXECUTE pg_catalog.format(
