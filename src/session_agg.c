@@ -467,7 +467,8 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	in.start_event = PG_NARGS() > TA_START_EVENT && !PG_ARGISNULL(TA_START_EVENT) &&
 		PG_GETARG_BOOL(TA_START_EVENT);
 
-	PG_RETURN_POINTER(sess_state_add(st, &in));
+	sess_state_add(st, &in);
+	PG_RETURN_POINTER(st);
 }
 
 /* session_merge(sessionstate): transition over stored states. */
@@ -491,7 +492,7 @@ sessionize_merge_transfn(PG_FUNCTION_ARGS)
 	in = state_from_datum(aggcxt, PG_GETARG_DATUM(1), st ? st->rules : NULL);
 	if (st == NULL)
 		PG_RETURN_POINTER(in);
-	st = sess_state_merge(st, in, true, true);
+	sess_state_merge(st, in, true, true);
 	PG_RETURN_POINTER(st);
 }
 
@@ -524,7 +525,8 @@ combine_common(FunctionCallInfo fcinfo, bool check_timeout)
 			PG_RETURN_POINTER(b);
 		a = sess_state_create(aggcxt, b->rules);
 	}
-	PG_RETURN_POINTER(sess_state_merge(a, b, check_timeout, b->cxt == aggcxt));
+	sess_state_merge(a, b, check_timeout, b->cxt == aggcxt);
+	PG_RETURN_POINTER(a);
 }
 
 Datum
@@ -589,7 +591,7 @@ sessionize_merge2(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(1));
 	a = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0), NULL);
 	b = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(1), a->rules);
-	a = sess_state_merge(a, b, true, true);
+	sess_state_merge(a, b, true, true);
 	PG_RETURN_BYTEA_P(sess_state_serialize(a));
 }
 
@@ -705,13 +707,12 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < n; i++)
 		{
-			SessView   *en = s[i].v ? &s[i].v->entry : NULL;
-			SessView   *ex = s[i].v ? &s[i].v->exit : NULL;
+			bool		v = s[i].views > 0;
 
 			CHECK_FOR_INTERRUPTS();
 			put_session(tupstore, cache, st->rules, i + 1, &s[i],
-						en ? en->buf + Max(en->eid_len, 0) : NULL, en ? en->view_len : 0,
-						ex ? ex->buf + Max(ex->eid_len, 0) : NULL, ex ? ex->view_len : 0);
+						v ? sess_view_name(&s[i].entry) : NULL, v ? s[i].entry.view_len : 0,
+						v ? sess_view_name(&s[i].exit) : NULL, v ? s[i].exit.view_len : 0);
 		}
 	}
 	sess_reader_close(&r);
