@@ -612,6 +612,22 @@ struct SessionsCache
 	Datum		reasons[SESS_REASON_COUNT];
 };
 
+/*
+ * A text datum for a view name: a short varlena in buf (no allocation; rows
+ * are formed from it at once) when it is short enough, else a palloc'd text.
+ */
+static Datum
+view_datum(char *buf, const char *p, int32 len)
+{
+	if (len + VARHDRSZ_SHORT <= VARATT_SHORT_MAX)
+	{
+		SET_VARSIZE_SHORT(buf, len + VARHDRSZ_SHORT);
+		memcpy(buf + VARHDRSZ_SHORT, p, len);
+		return PointerGetDatum(buf);
+	}
+	return PointerGetDatum(cstring_to_text_with_len(p, len));
+}
+
 static void
 put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 			int64 number, const SessSummary *s,
@@ -619,6 +635,8 @@ put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 {
 	Datum		values[SESSIONS_COLS];
 	bool		nulls[SESSIONS_COLS];
+	char		entry_buf[VARATT_SHORT_MAX];
+	char		exit_buf[VARATT_SHORT_MAX];
 
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = Int64GetDatum(number);
@@ -630,8 +648,8 @@ put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 	values[6] = Int64GetDatum(s->engagement_ms);
 	if (s->views > 0)
 	{
-		values[7] = PointerGetDatum(cstring_to_text_with_len(entry, entry_len));
-		values[8] = PointerGetDatum(cstring_to_text_with_len(exit, exit_len));
+		values[7] = view_datum(entry_buf, entry, entry_len);
+		values[8] = view_datum(exit_buf, exit, exit_len);
 	}
 	else
 		nulls[7] = nulls[8] = true;
@@ -642,8 +660,10 @@ put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 	tuplestore_putvalues(ts, cache->tupdesc, values, nulls);
 	if (s->views > 0)
 	{
-		pfree(DatumGetPointer(values[7]));
-		pfree(DatumGetPointer(values[8]));
+		if (DatumGetPointer(values[7]) != entry_buf)
+			pfree(DatumGetPointer(values[7]));
+		if (DatumGetPointer(values[8]) != exit_buf)
+			pfree(DatumGetPointer(values[8]));
 	}
 }
 

@@ -1033,6 +1033,21 @@ get_i64(SessReader *r, const char *what)
 }
 
 /*
+ * Bytes 1 to 127 only: valid text in every server encoding (all are ASCII
+ * supersets), checked without a call for the short names states hold.
+ */
+static inline bool
+plain_ascii(const char *s, int32 len)
+{
+	int32		i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char) (s[i] - 1) >= 0x7f)
+			return false;
+	return true;
+}
+
+/*
  * A text value in place: length checked, valid in the database encoding, no
  * NUL byte.  Returns its length (-1 for NULL, allowed only if nullable).
  */
@@ -1048,8 +1063,9 @@ get_str(SessReader *r, const char **s, bool nullable, const char *what)
 		corrupt(what);
 	need(r, len, what);
 	*s = r->p + r->off;
-	if (memchr(*s, '\0', len) != NULL ||
-		!pg_verify_mbstr(GetDatabaseEncoding(), *s, len, true))
+	if (!plain_ascii(*s, len) &&
+		(memchr(*s, '\0', len) != NULL ||
+		 !pg_verify_mbstr(GetDatabaseEncoding(), *s, len, true)))
 		corrupt(what);
 	r->off += len;
 	return len;
@@ -1160,7 +1176,7 @@ sess_reader_next(SessReader *r, SessSummary *s)
 		return false;
 	}
 	CHECK_FOR_INTERRUPTS();
-	memset(s, 0, sizeof(*s));
+	/* every field but the view candidates, which the caller reads from r */
 	s->start = get_ts(r, "session start");
 	s->end = get_ts(r, "session end");
 	s->expiry = get_i64(r, "session expiry");
@@ -1178,8 +1194,8 @@ sess_reader_next(SessReader *r, SessSummary *s)
 		: (sess_local_day(&r->rules.day, s->start) != s->day ||
 		   sess_local_day(&r->rules.day, s->end) != s->day))
 		corrupt("session day");
-	if (r->done > 0 && (s->start <= r->prev.end ||
-						sess_joins(r->prev.expiry, r->prev.day, s->start, s->day)))
+	if (r->done > 0 && (s->start <= r->prev_end ||
+						sess_joins(r->prev_expiry, r->prev_day, s->start, s->day)))
 		corrupt("sessions overlap or are out of order");
 	if (s->views > 0)
 	{
@@ -1190,11 +1206,13 @@ sess_reader_next(SessReader *r, SessSummary *s)
 	}
 	if (r->done == 0)
 		s->reason = SESS_FIRST;
-	else if (s->start > r->prev.expiry)
+	else if (s->start > r->prev_expiry)
 		s->reason = SESS_TIMEOUT;
 	else
 		s->reason = SESS_DAY;
-	r->prev = *s;
+	r->prev_end = s->end;
+	r->prev_expiry = s->expiry;
+	r->prev_day = s->day;
 	r->done++;
 	return true;
 }

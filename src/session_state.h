@@ -212,7 +212,9 @@ typedef struct SessReader
 	bool		timeout_per_row;
 	int64		count;
 	int64		done;
-	SessSummary prev;			/* last session returned */
+	TimestampTz prev_end;		/* the last session returned */
+	TimestampTz prev_expiry;
+	int32		prev_day;
 	SessViewRef entry;			/* views of the last session returned */
 	SessViewRef exit;
 } SessReader;
