@@ -433,44 +433,39 @@ summary_start_cmp(const void *a, const void *b)
 }
 
 /*
- * Sweep the pending sessions in.  All sessions go to the array first (`last`
- * too); they are shifted to its end and merged forward into its front with
- * the sorted pending list.  The write position never passes the read
- * position, since every session written consumed at least one input.  The
- * latest session then goes back to `last`.  The header does not move.
+ * Merge the sessions b[0 .. nb - 1], sorted by start (they may overlap),
+ * into the state's sessions; b's view candidates are moved or freed.  All
+ * the state's sessions go to the array first (`last` too); they are shifted
+ * to its end and merged forward into its front with b.  The write position
+ * never passes the read position, since every session written consumed at
+ * least one input.  The latest session then goes back to `last`.  The
+ * header does not move.
  */
 static void
-flush_pending(SessState *st)
+merge_sorted(SessState *st, SessSummary *b, int32 nb)
 {
-	int32		npend = st->npend;
 	int32		nsess = st->nsess;
 	int32		n = 0;
-	int32		i;
+	int32		i = 0;
 	int32		j = 0;
 	SessSummary *a;
 
-	if (npend == 0)
+	if (nb == 0)
 		return;
-	reserve_sessions(st, (int64) nsess + npend);
+	reserve_sessions(st, (int64) nsess + nb);
 	if (nsess > 0)
 		st->sess[nsess - 1] = st->last;
-	for (i = 1; i < npend; i++)
-		if (st->pend[i - 1].start > st->pend[i].start)
-			break;
-	if (i < npend)				/* merged states arrive sorted: skip the sort */
-		qsort(st->pend, npend, sizeof(SessSummary), summary_start_cmp);
-	a = st->sess + npend;
+	a = st->sess + nb;
 	memmove(a, st->sess, nsess * sizeof(SessSummary));
-	i = 0;
-	while (i < nsess || j < npend)
+	while (i < nsess || j < nb)
 	{
 		SessSummary next;
 
 		CHECK_FOR_INTERRUPTS();
-		if (j >= npend || (i < nsess && a[i].start <= st->pend[j].start))
+		if (j >= nb || (i < nsess && a[i].start <= b[j].start))
 			next = a[i++];
 		else
-			next = st->pend[j++];
+			next = b[j++];
 
 		if (n > 0 && sess_joins(st->sess[n - 1].expiry, st->sess[n - 1].day,
 								next.start, next.day))
@@ -480,6 +475,22 @@ flush_pending(SessState *st)
 	}
 	st->last = st->sess[n - 1];
 	st->nsess = n;
+}
+
+/* Sweep the pending sessions in. */
+static void
+flush_pending(SessState *st)
+{
+	int32		i;
+
+	if (st->npend == 0)
+		return;
+	for (i = 1; i < st->npend; i++)
+		if (st->pend[i - 1].start > st->pend[i].start)
+			break;
+	if (i < st->npend)			/* merged states arrive sorted: skip the sort */
+		qsort(st->pend, st->npend, sizeof(SessSummary), summary_start_cmp);
+	merge_sorted(st, st->pend, st->npend);
 	st->npend = 0;
 }
 
@@ -666,41 +677,42 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 
 	if (dst->rules->mode == SESS_MODE_SESSIONS)
 	{
-		/* src's sessions join dst's pending list, then one sweep */
-		int32		nb = src->nsess + src->npend;
+		SessSummary *b;
 		int32		i;
 
 		/*
-		 * The pending list holds exactly what is merged (a merge often
-		 * happens once per group, as in the leader of a parallel plan, where
-		 * a larger list would only be carried along).
+		 * src's sessions, sorted, in one array: src's own (with `last` moved
+		 * in) when it may be consumed, else a copy.  Either way they are
+		 * merged straight into dst's sessions (dst's pending list, if any,
+		 * stays pending).
 		 */
-		if (dst->npend + nb > dst->pendcap)
-		{
-			int32		cap = dst->npend + nb;
-
-			dst->pend = dst->pend ? repalloc(dst->pend, cap * sizeof(SessSummary))
-				: MemoryContextAlloc(dst->cxt, cap * sizeof(SessSummary));
-			dst->pendcap = cap;
-		}
-		for (i = 0; i < nb; i++)
-		{
-			SessSummary *from = (i < src->nsess) ? state_session(src, i)
-				: &src->pend[i - src->nsess];
-
-			if (consume)
-				dst->pend[dst->npend++] = *from;
-			else
-				summary_copy(dst->cxt, &dst->pend[dst->npend++], from);
-		}
-		flush_pending(dst);
 		if (consume)
 		{
+			flush_pending(src);
+			if (src->nsess > 0)
+			{
+				reserve_sessions(src, src->nsess);
+				src->sess[src->nsess - 1] = src->last;
+			}
+			merge_sorted(dst, src->sess, src->nsess);
 			if (src->sess)
 				pfree(src->sess);
 			if (src->pend)
 				pfree(src->pend);
 			pfree(src);
+		}
+		else
+		{
+			int32		nb = src->nsess + src->npend;
+
+			b = palloc(Max(nb, 1) * sizeof(SessSummary));
+			for (i = 0; i < nb; i++)
+				summary_copy(dst->cxt, &b[i], (i < src->nsess) ? state_session(src, i)
+							 : &src->pend[i - src->nsess]);
+			if (src->npend > 0)
+				qsort(b, nb, sizeof(SessSummary), summary_start_cmp);
+			merge_sorted(dst, b, nb);
+			pfree(b);
 		}
 	}
 	else
@@ -1249,8 +1261,8 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 	{
 		SessSummary s;
 
-		if (r.count > 1)
-			reserve_sessions(st, r.count - 1);
+		/* room for every session, so that a merge can take them in place */
+		reserve_sessions(st, r.count);
 		while (sess_reader_next(&r, &s))
 		{
 			SessSummary *d = push_session(st);
