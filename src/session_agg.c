@@ -623,6 +623,7 @@ typedef struct SessionsCache
 	char	   *buf;			/* MAXALIGNed, from palloc */
 	Size		bufsize;
 	const char *reasons[SESS_REASON_COUNT];
+	int32		reason_lens[SESS_REASON_COUNT];
 } SessionsCache;
 
 /* Store a text value at data + off as heap_fill_tuple() does; new offset. */
@@ -655,6 +656,7 @@ put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 {
 	int64		fixed[SESSIONS_FIXED];
 	const char *reason;
+	int32		reason_len;
 	bool		hasnull = (s->views == 0);
 	Size		hoff;
 	Size		need;
@@ -665,13 +667,14 @@ put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 	if (s->reason <= SESS_CONTINUES || s->reason >= SESS_REASON_COUNT)
 		elog(ERROR, "invalid session split reason %d", s->reason);
 	reason = cache->reasons[s->reason];
+	reason_len = cache->reason_lens[s->reason];
 	if (hasnull)
 		entry_len = exit_len = 0;
 
 	/* header and null bitmap, then the columns with their worst padding */
 	hoff = MAXALIGN(SizeofMinimalTupleHeader + (hasnull ? BITMAPLEN(SESSIONS_COLS) : 0));
 	need = hoff + sizeof(fixed) + 3 * (VARHDRSZ + 3) + 1 +
-		(Size) entry_len + exit_len + strlen(reason);
+		(Size) entry_len + exit_len + reason_len;
 	if (need > cache->bufsize)
 	{
 		pfree(cache->buf);
@@ -697,7 +700,7 @@ put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 		off = put_text(data, off, exit, exit_len);
 	}
 	data[off++] = (char) sess_engaged(rules, s);
-	off = put_text(data, off, reason, strlen(reason));
+	off = put_text(data, off, reason, reason_len);
 
 	tup->t_len = hoff + off;
 	tup->t_infomask2 = SESSIONS_COLS;
@@ -753,7 +756,10 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 		cache->bufsize = 256;
 		cache->buf = palloc(cache->bufsize);
 		for (i = SESS_FIRST; i < SESS_REASON_COUNT; i++)
+		{
 			cache->reasons[i] = sess_reason_name((SessReason) i);
+			cache->reason_lens[i] = strlen(cache->reasons[i]);
+		}
 		MemoryContextSwitchTo(oldcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}

@@ -1046,14 +1046,26 @@ get_i64(SessReader *r, const char *what)
 
 /*
  * Bytes 1 to 127 only: valid text in every server encoding (all are ASCII
- * supersets), checked without a call for the short names states hold.
+ * supersets), checked without a call for the short names states hold, eight
+ * bytes at a time.
  */
 static inline bool
 plain_ascii(const char *s, int32 len)
 {
-	int32		i;
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 highs = UINT64CONST(0x8080808080808080);
+	int32		i = 0;
 
-	for (i = 0; i < len; i++)
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64		w;
+
+		memcpy(&w, s + i, 8);
+		/* a high bit set, or a zero byte (w - ones borrows into its high bit) */
+		if ((w & highs) != 0 || ((w - ones) & ~w & highs) != 0)
+			return false;
+	}
+	for (; i < len; i++)
 		if ((unsigned char) (s[i] - 1) >= 0x7f)
 			return false;
 	return true;
