@@ -432,14 +432,28 @@ summary_start_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A new latest session: `last` moves to the array. */
+static inline SessSummary *
+push_session(SessState *st)
+{
+	if (st->nsess > 0)
+	{
+		reserve_sessions(st, st->nsess);
+		st->sess[st->nsess - 1] = st->last;
+	}
+	st->nsess++;
+	return &st->last;
+}
+
 /*
  * Merge the sessions b[0 .. nb - 1], sorted by start (they may overlap),
- * into the state's sessions; b's view candidates are moved or freed.  All
- * the state's sessions go to the array first (`last` too); they are shifted
- * to its end and merged forward into its front with b.  The write position
- * never passes the read position, since every session written consumed at
- * least one input.  The latest session then goes back to `last`.  The
- * header does not move.
+ * into the state's sessions; b's view candidates are moved or freed.  The
+ * two sorted runs are swept in start order, each session joining the one
+ * before it when sess_joins() says so.  For that, all the state's sessions
+ * go to the array first (`last` too), shifted to its end, and the result is
+ * written from its front: the write position never passes the read
+ * position, since every session written consumed at least one input.  The
+ * latest session then goes back to `last`.  The header does not move.
  */
 static void
 merge_sorted(SessState *st, SessSummary *b, int32 nb)
@@ -452,11 +466,30 @@ merge_sorted(SessState *st, SessSummary *b, int32 nb)
 
 	if (nb == 0)
 		return;
+	if (nsess == 0 || b[0].start >= st->last.start)
+	{
+		/*
+		 * All of b starts at or after the last session (as when partial
+		 * states of consecutive parts of a table are combined): the sweep
+		 * below would keep the earlier sessions as they are, so extend or
+		 * follow `last` in place.
+		 */
+		for (j = 0; j < nb; j++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (st->nsess > 0 && sess_joins(st->last.expiry, st->last.day,
+											b[j].start, b[j].day))
+				summary_absorb(&st->last, &b[j]);
+			else
+				*push_session(st) = b[j];	/* takes the views */
+		}
+		return;
+	}
 	reserve_sessions(st, (int64) nsess + nb);
 	if (nsess > 0)
 		st->sess[nsess - 1] = st->last;
 	a = st->sess + nb;
-	memmove(a, st->sess, nsess * sizeof(SessSummary));
+	memmove(a, st->sess, (uint32) nsess * sizeof(SessSummary));	/* nsess > 0 */
 	while (i < nsess || j < nb)
 	{
 		SessSummary next;
@@ -492,19 +525,6 @@ flush_pending(SessState *st)
 		qsort(st->pend, st->npend, sizeof(SessSummary), summary_start_cmp);
 	merge_sorted(st, st->pend, st->npend);
 	st->npend = 0;
-}
-
-/* A new latest session: `last` moves to the array. */
-static inline SessSummary *
-push_session(SessState *st)
-{
-	if (st->nsess > 0)
-	{
-		reserve_sessions(st, st->nsess);
-		st->sess[st->nsess - 1] = st->last;
-	}
-	st->nsess++;
-	return &st->last;
 }
 
 static void
@@ -682,19 +702,23 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 
 		/*
 		 * src's sessions, sorted, in one array: src's own (with `last` moved
-		 * in) when it may be consumed, else a copy.  Either way they are
+		 * in, unless it is the only one) when it may be consumed, else a
+		 * copy.  Either way they are
 		 * merged straight into dst's sessions (dst's pending list, if any,
 		 * stays pending).
 		 */
 		if (consume)
 		{
 			flush_pending(src);
-			if (src->nsess > 0)
+			if (src->nsess <= 1)
+				b = &src->last;	/* the only session, if any */
+			else
 			{
 				reserve_sessions(src, src->nsess);
 				src->sess[src->nsess - 1] = src->last;
+				b = src->sess;
 			}
-			merge_sorted(dst, src->sess, src->nsess);
+			merge_sorted(dst, b, src->nsess);
 			if (src->sess)
 				pfree(src->sess);
 			if (src->pend)
@@ -1274,7 +1298,8 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 		SessSummary s;
 
 		/* room for every session, so that a merge can take them in place */
-		reserve_sessions(st, r.count);
+		if (r.count > 1)
+			reserve_sessions(st, r.count);
 		while (sess_reader_next(&r, &s))
 		{
 			SessSummary *d = push_session(st);
