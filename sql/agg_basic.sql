@@ -249,3 +249,52 @@ SELECT p.st::text = a.st::text AS built_today_is_pinned
 FROM pinned p,
      (SELECT session_agg(ts, '30 min', '/home', 5, 'e1', NULL) AS st
       FROM (VALUES (timestamptz '2026-09-01 10:00:00')) v(ts)) a;
+-- Long names.  A view candidate keeps up to 40 bytes of event id and view
+-- name inside the state, longer ones in an allocation of their own, and
+-- sessions() stores names of more than 126 bytes with a 4-byte header: the
+-- same sessions whatever the input order, split or merge, and the entry and
+-- exit views the plain SQL finds (order by ts, event id, view, bytewise).
+CREATE TEMP TABLE longv AS
+SELECT g % 3 AS u,
+       timestamptz '2026-01-01' + (g * 7919 % 400 / 40) * interval '2 hours'
+         + (g * 7919 % 40) * interval '1 min' AS ts,
+       CASE WHEN g % 4 <> 0 THEN repeat(chr(97 + g % 26), g % 160) || 'é' || g END AS view,
+       CASE WHEN g % 5 <> 0 THEN repeat('e', g % 50) || (g % 7) END AS eid
+FROM generate_series(1, 1200) g;
+CREATE TEMP TABLE longv_states AS
+SELECT u, 'sorted' AS k,
+       session_agg(ts, '30 min', view, 1, eid, NULL ORDER BY ts, eid, view) AS st
+FROM longv GROUP BY u
+UNION ALL
+SELECT u, 'reversed', session_agg(ts, '30 min', view, 1, eid, NULL ORDER BY ts DESC, eid DESC, view DESC)
+FROM longv GROUP BY u
+UNION ALL
+SELECT u, 'merged halves', session_merge(session_agg(ts, '30 min', view, 1, eid, NULL),
+                                         (SELECT session_agg(l2.ts, '30 min', l2.view, 1, l2.eid, NULL)
+                                          FROM longv l2 WHERE l2.u = l.u AND l2.ts >= '2026-01-01 09:00'))
+FROM longv l WHERE ts < '2026-01-01 09:00' GROUP BY u
+UNION ALL
+SELECT u, 'text form', session_agg(ts, '30 min', view, 1, eid, NULL)::text::sessionstate
+FROM longv GROUP BY u;
+SELECT k, count(DISTINCT st::text) AS distinct_states,
+       bool_and(st::text = (SELECT s2.st::text FROM longv_states s2
+                            WHERE s2.u = s.u AND s2.k = 'sorted')) AS same_as_sorted
+FROM longv_states s GROUP BY k ORDER BY k;
+WITH p AS (
+  SELECT u, sn,
+         (array_agg(view ORDER BY ts, eid COLLATE "C" NULLS LAST, view COLLATE "C")
+            FILTER (WHERE view IS NOT NULL))[1] AS entry_view,
+         (array_agg(view ORDER BY ts DESC, eid COLLATE "C" DESC NULLS FIRST, view COLLATE "C" DESC)
+            FILTER (WHERE view IS NOT NULL))[1] AS exit_view
+  FROM (SELECT u, ts, view, eid,
+               sum(CASE WHEN ts - prev <= interval '30 min' THEN 0 ELSE 1 END)
+                 OVER (PARTITION BY u ORDER BY ts) AS sn
+        FROM (SELECT *, lag(ts) OVER (PARTITION BY u ORDER BY ts) AS prev FROM longv) l) x
+  GROUP BY u, sn
+)
+SELECT count(*) AS sessions,
+       count(*) FILTER (WHERE length(o.entry_view) > 126 OR length(o.exit_view) > 126) AS long_names,
+       count(*) FILTER (WHERE o.entry_view IS DISTINCT FROM p.entry_view
+                           OR o.exit_view IS DISTINCT FROM p.exit_view) AS differing
+FROM (SELECT s.u, x.* FROM longv_states s, sessions(s.st) x WHERE s.k = 'sorted') o
+FULL JOIN p ON p.u = o.u AND p.sn = o.session_number;

@@ -26,6 +26,7 @@
 #include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
+#include "executor/tuptable.h"
 #include "utils/tuplestore.h"
 
 #include "session_state.h"
@@ -467,7 +468,8 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	in.start_event = PG_NARGS() > TA_START_EVENT && !PG_ARGISNULL(TA_START_EVENT) &&
 		PG_GETARG_BOOL(TA_START_EVENT);
 
-	PG_RETURN_POINTER(sess_state_add(st, &in));
+	sess_state_add(st, &in);
+	PG_RETURN_POINTER(st);
 }
 
 /* session_merge(sessionstate): transition over stored states. */
@@ -491,7 +493,7 @@ sessionize_merge_transfn(PG_FUNCTION_ARGS)
 	in = state_from_datum(aggcxt, PG_GETARG_DATUM(1), st ? st->rules : NULL);
 	if (st == NULL)
 		PG_RETURN_POINTER(in);
-	st = sess_state_merge(st, in, true, true);
+	sess_state_merge(st, in, true, true);
 	PG_RETURN_POINTER(st);
 }
 
@@ -524,7 +526,8 @@ combine_common(FunctionCallInfo fcinfo, bool check_timeout)
 			PG_RETURN_POINTER(b);
 		a = sess_state_create(aggcxt, b->rules);
 	}
-	PG_RETURN_POINTER(sess_state_merge(a, b, check_timeout, b->cxt == aggcxt));
+	sess_state_merge(a, b, check_timeout, b->cxt == aggcxt);
+	PG_RETURN_POINTER(a);
 }
 
 Datum
@@ -589,60 +592,131 @@ sessionize_merge2(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(1));
 	a = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0), NULL);
 	b = state_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(1), a->rules);
-	a = sess_state_merge(a, b, true, true);
+	sess_state_merge(a, b, true, true);
 	PG_RETURN_BYTEA_P(sess_state_serialize(a));
 }
 
 /* ------------------------------------------------------------ reading */
 
+/*
+ * The columns of sessions(), as the install script declares them: seven
+ * 8-byte values (session_number .. engagement_ms), entry_view and exit_view
+ * (NULL for a session without views), engaged and split_reason.
+ */
 #define SESSIONS_COLS 11
+#define SESSIONS_FIXED 7
+#define SESSIONS_ENTRY 7
+#define SESSIONS_EXIT 8
 
-typedef struct SessionsCache SessionsCache;
-static void put_session(Tuplestorestate *ts, SessionsCache *cache,
-						const SessRules *rules, int64 number, const SessSummary *s,
-						const char *entry, int32 entry_len,
-						const char *exit, int32 exit_len);
-
-/* Per call site of sessions(): the row type and the split reason texts. */
-struct SessionsCache
-{
-	TupleDesc	tupdesc;
-	Datum		reasons[SESS_REASON_COUNT];
+static const Oid sessions_types[SESSIONS_COLS] = {
+	INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, BOOLOID, TEXTOID
 };
 
+/*
+ * Per call site of sessions(): a slot of the row type, a buffer to form rows
+ * in, and the split reason texts.
+ */
+typedef struct SessionsCache
+{
+	TupleTableSlot *slot;
+	char	   *buf;			/* MAXALIGNed, from palloc */
+	Size		bufsize;
+	const char *reasons[SESS_REASON_COUNT];
+	int32		reason_lens[SESS_REASON_COUNT];
+} SessionsCache;
+
+/* Store a text value at data + off as heap_fill_tuple() does; new offset. */
+static Size
+put_text(char *data, Size off, const char *p, int32 len)
+{
+	if (len + VARHDRSZ_SHORT <= VARATT_SHORT_MAX)
+	{
+		/* a short varlena, unaligned */
+		SET_VARSIZE_SHORT(data + off, len + VARHDRSZ_SHORT);
+		memcpy(data + off + VARHDRSZ_SHORT, p, len);
+		return off + VARHDRSZ_SHORT + len;
+	}
+	off = INTALIGN(off);
+	SET_VARSIZE(data + off, len + VARHDRSZ);
+	memcpy(data + off + VARHDRSZ, p, len);
+	return off + VARHDRSZ + len;
+}
+
+/*
+ * Add one session as a row.  The row is formed in place as
+ * heap_form_minimal_tuple() would form it from the column values (the row
+ * type is fixed: checked once per query), which saves that function's
+ * per-column work, most of the cost of a row; the tuplestore keeps a copy.
+ */
 static void
 put_session(Tuplestorestate *ts, SessionsCache *cache, const SessRules *rules,
 			int64 number, const SessSummary *s,
 			const char *entry, int32 entry_len, const char *exit, int32 exit_len)
 {
-	Datum		values[SESSIONS_COLS];
-	bool		nulls[SESSIONS_COLS];
+	int64		fixed[SESSIONS_FIXED];
+	const char *reason;
+	int32		reason_len;
+	bool		hasnull = (s->views == 0);
+	Size		hoff;
+	Size		need;
+	Size		off;
+	char	   *data;
+	MinimalTuple tup;
 
-	memset(nulls, 0, sizeof(nulls));
-	values[0] = Int64GetDatum(number);
-	values[1] = TimestampTzGetDatum(s->start);
-	values[2] = TimestampTzGetDatum(s->end);
-	values[3] = Int64GetDatum(sess_duration_ms(s));
-	values[4] = Int64GetDatum(s->events);
-	values[5] = Int64GetDatum(s->views);
-	values[6] = Int64GetDatum(s->engagement_ms);
-	if (s->views > 0)
-	{
-		values[7] = PointerGetDatum(cstring_to_text_with_len(entry, entry_len));
-		values[8] = PointerGetDatum(cstring_to_text_with_len(exit, exit_len));
-	}
-	else
-		nulls[7] = nulls[8] = true;
-	values[9] = BoolGetDatum(sess_engaged(rules, s));
 	if (s->reason <= SESS_CONTINUES || s->reason >= SESS_REASON_COUNT)
 		elog(ERROR, "invalid session split reason %d", s->reason);
-	values[10] = cache->reasons[s->reason];
-	tuplestore_putvalues(ts, cache->tupdesc, values, nulls);
-	if (s->views > 0)
+	reason = cache->reasons[s->reason];
+	reason_len = cache->reason_lens[s->reason];
+	if (hasnull)
+		entry_len = exit_len = 0;
+
+	/* header and null bitmap, then the columns with their worst padding */
+	hoff = MAXALIGN(SizeofMinimalTupleHeader + (hasnull ? BITMAPLEN(SESSIONS_COLS) : 0));
+	need = hoff + sizeof(fixed) + 3 * (VARHDRSZ + 3) + 1 +
+		(Size) entry_len + exit_len + reason_len;
+	if (need > cache->bufsize)
 	{
-		pfree(DatumGetPointer(values[7]));
-		pfree(DatumGetPointer(values[8]));
+		pfree(cache->buf);
+		cache->buf = MemoryContextAlloc(GetMemoryChunkContext(cache), need);
+		cache->bufsize = need;
 	}
+	memset(cache->buf, 0, need);
+	tup = (MinimalTuple) cache->buf;
+	data = cache->buf + hoff;
+
+	fixed[0] = number;
+	fixed[1] = s->start;
+	fixed[2] = s->end;
+	fixed[3] = sess_duration_ms(s);
+	fixed[4] = s->events;
+	fixed[5] = s->views;
+	fixed[6] = s->engagement_ms;
+	memcpy(data, fixed, sizeof(fixed));	/* int8 and timestamptz: aligned */
+	off = sizeof(fixed);
+	if (!hasnull)
+	{
+		off = put_text(data, off, entry, entry_len);
+		off = put_text(data, off, exit, exit_len);
+	}
+	data[off++] = (char) sess_engaged(rules, s);
+	off = put_text(data, off, reason, reason_len);
+
+	tup->t_len = hoff + off;
+	tup->t_infomask2 = SESSIONS_COLS;
+	tup->t_infomask = HEAP_HASVARWIDTH;
+	tup->t_hoff = hoff + MINIMAL_TUPLE_OFFSET;
+	if (hasnull)
+	{
+		int			i;
+
+		tup->t_infomask |= HEAP_HASNULL;
+		for (i = 0; i < SESSIONS_COLS; i++)
+			if (i != SESSIONS_ENTRY && i != SESSIONS_EXIT)
+				tup->t_bits[i / 8] |= 1 << (i % 8);
+	}
+	ExecStoreMinimalTuple(tup, cache->slot, false);
+	tuplestore_puttupleslot(ts, cache->slot);
 }
 
 Datum
@@ -663,17 +737,29 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 				 errhint("Call it in FROM: SELECT * FROM sessions(state).")));
 	if (cache == NULL)
 	{
-		/* once per query: the row type and the texts of the split reasons */
+		/* once per query: the row type, checked, and the split reasons */
 		TupleDesc	tupdesc;
 		int			i;
 
 		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 			elog(ERROR, "return type of sessions() must be a row type");
+		if (tupdesc->natts != SESSIONS_COLS)
+			elog(ERROR, "sessions() must return %d columns", SESSIONS_COLS);
+		for (i = 0; i < SESSIONS_COLS; i++)
+			if (TupleDescAttr(tupdesc, i)->atttypid != sessions_types[i] ||
+				TupleDescAttr(tupdesc, i)->attisdropped)
+				elog(ERROR, "unexpected type of column %d of sessions()", i + 1);
 		oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 		cache = palloc0(sizeof(SessionsCache));
-		cache->tupdesc = CreateTupleDescCopy(tupdesc);
+		cache->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(tupdesc),
+											   &TTSOpsMinimalTuple);
+		cache->bufsize = 256;
+		cache->buf = palloc(cache->bufsize);
 		for (i = SESS_FIRST; i < SESS_REASON_COUNT; i++)
-			cache->reasons[i] = PointerGetDatum(cstring_to_text(sess_reason_name((SessReason) i)));
+		{
+			cache->reasons[i] = sess_reason_name((SessReason) i);
+			cache->reason_lens[i] = strlen(cache->reasons[i]);
+		}
 		MemoryContextSwitchTo(oldcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}
@@ -705,13 +791,12 @@ sessionize_sessions(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < n; i++)
 		{
-			SessView   *en = s[i].v ? &s[i].v->entry : NULL;
-			SessView   *ex = s[i].v ? &s[i].v->exit : NULL;
+			bool		v = s[i].views > 0;
 
 			CHECK_FOR_INTERRUPTS();
 			put_session(tupstore, cache, st->rules, i + 1, &s[i],
-						en ? en->buf + Max(en->eid_len, 0) : NULL, en ? en->view_len : 0,
-						ex ? ex->buf + Max(ex->eid_len, 0) : NULL, ex ? ex->view_len : 0);
+						v ? sess_view_name(&s[i].entry) : NULL, v ? s[i].entry.view_len : 0,
+						v ? sess_view_name(&s[i].exit) : NULL, v ? s[i].exit.view_len : 0);
 		}
 	}
 	sess_reader_close(&r);

@@ -24,7 +24,6 @@
 #include "session_state.h"
 
 #define PENDING_MIN	64
-#define STATE_HEADER	offsetof(SessState, sess)
 
 /* ---------------------------------------------------------------- strings */
 
@@ -42,10 +41,31 @@ bytes_cmp(const char *a, int32 alen, const char *b, int32 blen)
 	return (alen > blen) - (alen < blen);
 }
 
-static inline const char *
-view_name_ptr(const SessView *v)
+/* Bytes a view candidate stores: its event id's and its view name's. */
+static inline int32
+view_size(int32 eid_len, int32 view_len)
 {
-	return v->buf + Max(v->eid_len, 0);
+	return Max(eid_len, 0) + view_len;
+}
+
+/* Where a view candidate's bytes are: inline or in their own allocation. */
+static inline const char *
+view_bytes(const SessView *v)
+{
+	return (view_size(v->eid_len, v->view_len) <= SESS_VIEW_INLINE)
+		? v->b.inl : v->b.ext.p;
+}
+
+static inline const char *
+view_eid(const SessView *v)
+{
+	return view_bytes(v);
+}
+
+const char *
+sess_view_name(const SessView *v)
+{
+	return view_bytes(v) + Max(v->eid_len, 0);
 }
 
 /* Order of view candidates: (ts, event_id, view name). */
@@ -57,59 +77,67 @@ view_cmp(TimestampTz ats, const char *aeid, int32 aeidlen,
 
 	if (ats != b->ts)
 		return (ats < b->ts) ? -1 : 1;
-	c = bytes_cmp(aeid, aeidlen, b->buf, b->eid_len);
+	c = bytes_cmp(aeid, aeidlen, view_eid(b), b->eid_len);
 	if (c != 0)
 		return c;
-	return bytes_cmp(aview, aviewlen, view_name_ptr(b), b->view_len);
+	return bytes_cmp(aview, aviewlen, sess_view_name(b), b->view_len);
 }
 
+/* Free what a view candidate owns. */
+static inline void
+view_release(SessView *v)
+{
+	if (view_size(v->eid_len, v->view_len) > SESS_VIEW_INLINE)
+		pfree(v->b.ext.p);
+}
+
+/*
+ * Set a view candidate.  `fresh`: v holds nothing yet (a new session's);
+ * otherwise it holds a candidate whose allocation, if any, is reused or
+ * freed.
+ */
 static void
-view_set(MemoryContext cxt, SessView *v, TimestampTz ts,
+view_set(MemoryContext cxt, SessView *v, bool fresh, TimestampTz ts,
 		 const char *eid, int32 eidlen, const char *view, int32 viewlen)
 {
-	int32		need = Max(eidlen, 0) + viewlen;
+	int32		need = view_size(eidlen, viewlen);
+	bool		had_ext = !fresh && view_size(v->eid_len, v->view_len) > SESS_VIEW_INLINE;
+	char	   *dst;
 
-	if (need > v->cap || v->buf == NULL)
+	if (need <= SESS_VIEW_INLINE)
 	{
-		int32		cap = Max(need, 16);
-
-		if (v->buf)
-			pfree(v->buf);
-		v->buf = MemoryContextAlloc(cxt, cap);
-		v->cap = cap;
+		if (had_ext)
+			pfree(v->b.ext.p);
+		dst = v->b.inl;
+	}
+	else
+	{
+		if (had_ext && v->b.ext.cap < need)
+		{
+			pfree(v->b.ext.p);
+			had_ext = false;
+		}
+		if (!had_ext)
+		{
+			v->b.ext.p = MemoryContextAlloc(cxt, need);
+			v->b.ext.cap = need;
+		}
+		dst = v->b.ext.p;
 	}
 	v->ts = ts;
 	v->eid_len = eidlen;
 	v->view_len = viewlen;
 	if (eidlen > 0)
-		memcpy(v->buf, eid, eidlen);
+		memcpy(dst, eid, eidlen);
 	if (viewlen > 0)
-		memcpy(v->buf + Max(eidlen, 0), view, viewlen);
+		memcpy(dst + Max(eidlen, 0), view, viewlen);
 }
 
 static void
-view_copy(MemoryContext cxt, SessView *dst, const SessView *src)
+view_copy(MemoryContext cxt, SessView *dst, bool fresh, const SessView *src)
 {
-	view_set(cxt, dst, src->ts, src->buf, src->eid_len,
-			 view_name_ptr(src), src->view_len);
-}
-
-static SessViews *
-views_new(MemoryContext cxt)
-{
-	return MemoryContextAllocZero(cxt, sizeof(SessViews));
-}
-
-static void
-views_free(SessViews *v)
-{
-	if (v == NULL)
-		return;
-	if (v->entry.buf)
-		pfree(v->entry.buf);
-	if (v->exit.buf)
-		pfree(v->exit.buf);
-	pfree(v);
+	view_set(cxt, dst, fresh, src->ts, view_eid(src), src->eid_len,
+			 sess_view_name(src), src->view_len);
 }
 
 static void
@@ -161,6 +189,25 @@ add_engagement(int64 a, int64 b)
 	return r;
 }
 
+/* Free what a session summary owns. */
+static void
+summary_release(SessSummary *s)
+{
+	if (s->views > 0)
+	{
+		view_release(&s->entry);
+		view_release(&s->exit);
+	}
+}
+
+/* The first view of a session: both its entry and its exit. */
+static void
+summary_first_view(MemoryContext cxt, SessSummary *s, const SessInput *in)
+{
+	view_set(cxt, &s->entry, true, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+	view_set(cxt, &s->exit, true, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+}
+
 /* Start a session summary from one event. */
 static void
 summary_from_input(MemoryContext cxt, SessSummary *s, const SessInput *in,
@@ -173,18 +220,15 @@ summary_from_input(MemoryContext cxt, SessSummary *s, const SessInput *in,
 	s->engagement_ms = in->engagement_ms;
 	s->day = day;
 	s->reason = SESS_CONTINUES;
-	s->v = NULL;
 	if (in->view_len >= 0)
 	{
 		s->views = 1;
-		s->v = views_new(cxt);
-		view_set(cxt, &s->v->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-		view_set(cxt, &s->v->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		summary_first_view(cxt, s, in);
 	}
 }
 
 /* Add one event to a session it belongs to. */
-static void
+static inline void
 summary_add_input(MemoryContext cxt, SessSummary *s, const SessInput *in)
 {
 	TimestampTz exp = sess_add_usec(in->ts, in->timeout_us);
@@ -200,24 +244,27 @@ summary_add_input(MemoryContext cxt, SessSummary *s, const SessInput *in)
 		s->engagement_ms = add_engagement(s->engagement_ms, in->engagement_ms);
 	if (in->view_len < 0)
 		return;
-	s->views++;
-	if (s->v == NULL)
+	if (s->views++ == 0)
 	{
-		s->v = views_new(cxt);
-		view_set(cxt, &s->v->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-		view_set(cxt, &s->v->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		summary_first_view(cxt, s, in);
 		return;
 	}
-	if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->v->entry) < 0)
-		view_set(cxt, &s->v->entry, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-	if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->v->exit) > 0)
-		view_set(cxt, &s->v->exit, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+	if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->exit) > 0)
+		view_set(cxt, &s->exit, false, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+	else if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->entry) < 0)
+		view_set(cxt, &s->entry, false, in->ts, in->eid, in->eid_len, in->view, in->view_len);
 }
 
-/* Absorb session b into session a; b is consumed (its views moved or freed). */
+/*
+ * Absorb session b into session a; b is consumed (its view candidates are
+ * moved into a or freed).
+ */
 static void
-summary_absorb(MemoryContext cxt, SessSummary *a, SessSummary *b)
+summary_absorb(SessSummary *a, SessSummary *b)
 {
+	int64		a_views = a->views;
+	SessView	tmp;
+
 	if (b->start < a->start)
 		a->start = b->start;
 	if (b->end > a->end)
@@ -227,22 +274,30 @@ summary_absorb(MemoryContext cxt, SessSummary *a, SessSummary *b)
 	a->events = add_count(a->events, b->events);
 	a->views = add_count(a->views, b->views);
 	a->engagement_ms = add_engagement(a->engagement_ms, b->engagement_ms);
-	if (b->v == NULL)
+	if (b->views == 0)
 		return;
-	if (a->v == NULL)
+	if (a_views == 0)
 	{
-		a->v = b->v;
-		b->v = NULL;
+		a->entry = b->entry;
+		a->exit = b->exit;
 		return;
 	}
-	if (view_cmp(b->v->entry.ts, b->v->entry.buf, b->v->entry.eid_len,
-				 view_name_ptr(&b->v->entry), b->v->entry.view_len, &a->v->entry) < 0)
-		view_copy(cxt, &a->v->entry, &b->v->entry);
-	if (view_cmp(b->v->exit.ts, b->v->exit.buf, b->v->exit.eid_len,
-				 view_name_ptr(&b->v->exit), b->v->exit.view_len, &a->v->exit) > 0)
-		view_copy(cxt, &a->v->exit, &b->v->exit);
-	views_free(b->v);
-	b->v = NULL;
+	/* the better candidate of each pair goes to a, the other to b to free */
+	if (view_cmp(b->entry.ts, view_eid(&b->entry), b->entry.eid_len,
+				 sess_view_name(&b->entry), b->entry.view_len, &a->entry) < 0)
+	{
+		tmp = a->entry;
+		a->entry = b->entry;
+		b->entry = tmp;
+	}
+	if (view_cmp(b->exit.ts, view_eid(&b->exit), b->exit.eid_len,
+				 sess_view_name(&b->exit), b->exit.view_len, &a->exit) > 0)
+	{
+		tmp = a->exit;
+		a->exit = b->exit;
+		b->exit = tmp;
+	}
+	summary_release(b);
 }
 
 /* Deep copy of a summary into cxt. */
@@ -250,11 +305,10 @@ static void
 summary_copy(MemoryContext cxt, SessSummary *dst, const SessSummary *src)
 {
 	*dst = *src;
-	if (src->v)
+	if (src->views > 0)
 	{
-		dst->v = views_new(cxt);
-		view_copy(cxt, &dst->v->entry, &src->v->entry);
-		view_copy(cxt, &dst->v->exit, &src->v->exit);
+		view_copy(cxt, &dst->entry, true, &src->entry);
+		view_copy(cxt, &dst->exit, true, &src->exit);
 	}
 }
 
@@ -312,61 +366,47 @@ rules_day(SessRules *r, TimestampTz ts)
 
 /* ------------------------------------------------------------------ state */
 
-/*
- * Session capacity for at least n sessions, filling the allocator's
- * power-of-two chunk: a hash aggregate holds one state per user.
- */
-static int32
-capacity_for(int64 n)
+SessState *
+sess_state_create(MemoryContext cxt, SessRules *rules)
 {
-	Size		need = STATE_HEADER + (Size) Max(n, 1) * sizeof(SessSummary);
-	Size		size = 256;
-
-	if (n > (int64) ((MaxAllocSize - STATE_HEADER) / sizeof(SessSummary)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many sessions in one session state")));
-	while (size < need && size < 8192)
-		size *= 2;
-	if (size < need)
-		size = need + need / 2;
-	if (size > MaxAllocSize)
-		size = MaxAllocSize;
-	return (int32) ((size - STATE_HEADER) / sizeof(SessSummary));
-}
-
-static SessState *
-state_alloc(MemoryContext cxt, SessRules *rules, int64 n)
-{
-	int32		cap = capacity_for(n);
-	SessState  *st = MemoryContextAllocZero(cxt, STATE_HEADER + cap * sizeof(SessSummary));
+	SessState  *st = MemoryContextAllocZero(cxt, sizeof(SessState));
 
 	st->rules = rules;
 	st->cxt = cxt;
 	st->timeout_us = -1;
 	st->ev_sorted = true;
-	st->sesscap = cap;
 	return st;
 }
 
-SessState *
-sess_state_create(MemoryContext cxt, SessRules *rules)
+/*
+ * Room for at least n sessions before `last`, in allocator-sized steps (a
+ * hash aggregate holds one state per user).
+ */
+static void
+reserve_sessions(SessState *st, int64 n)
 {
-	return state_alloc(cxt, rules, 1);
+	Size		size = 512;
+
+	if (n <= st->sesscap)
+		return;
+	if (n > (int64) (MaxAllocSize / sizeof(SessSummary)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many sessions in one session state")));
+	n = Max(n, Min((int64) st->sesscap * 2, (int64) (MaxAllocSize / sizeof(SessSummary))));
+	while (size < n * sizeof(SessSummary) && size < 8192)
+		size *= 2;
+	if (size < n * sizeof(SessSummary))
+		size = n * sizeof(SessSummary);
+	st->sess = st->sess ? repalloc(st->sess, size) : MemoryContextAlloc(st->cxt, size);
+	st->sesscap = (int32) (size / sizeof(SessSummary));
 }
 
-static SessState *
-state_grow(SessState *st, int64 need)
+/* Session i (0 .. nsess - 1) of a SESSIONS-mode state, in start order. */
+static inline SessSummary *
+state_session(SessState *st, int32 i)
 {
-	int32		cap;
-
-	if (need <= st->sesscap)
-		return st;
-	cap = capacity_for(Max(need, Min((int64) st->sesscap * 2,
-									 (int64) ((MaxAllocSize - STATE_HEADER) / sizeof(SessSummary)))));
-	st = repalloc(st, STATE_HEADER + cap * sizeof(SessSummary));
-	st->sesscap = cap;
-	return st;
+	return (i < st->nsess - 1) ? &st->sess[i] : &st->last;
 }
 
 /*
@@ -392,86 +432,122 @@ summary_start_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A new latest session: `last` moves to the array. */
+static inline SessSummary *
+push_session(SessState *st)
+{
+	if (st->nsess > 0)
+	{
+		reserve_sessions(st, st->nsess);
+		st->sess[st->nsess - 1] = st->last;
+	}
+	st->nsess++;
+	return &st->last;
+}
+
 /*
- * Sweep the pending sessions in without moving the state: the sessions are
- * shifted to the end of the array and merged forward into its front.  The
- * write position never passes the read position, since every session
- * written consumed at least one input.  Needs room for nsess + npend.
+ * Merge the sessions b[0 .. nb - 1], sorted by start (they may overlap),
+ * into the state's sessions; b's view candidates are moved or freed.  The
+ * two sorted runs are swept in start order, each session joining the one
+ * before it when sess_joins() says so.  For that, all the state's sessions
+ * go to the array first (`last` too), shifted to its end, and the result is
+ * written from its front: the write position never passes the read
+ * position, since every session written consumed at least one input.  The
+ * latest session then goes back to `last`.  The header does not move.
  */
 static void
-flush_pending_inplace(SessState *st)
+merge_sorted(SessState *st, SessSummary *b, int32 nb)
 {
-	int32		npend = st->npend;
 	int32		nsess = st->nsess;
 	int32		n = 0;
-	int32		i;
+	int32		i = 0;
 	int32		j = 0;
-	SessSummary *a = st->sess + npend;
+	SessSummary *a;
 
-	Assert(st->sesscap >= nsess + npend);
-	for (i = 1; i < npend; i++)
-		if (st->pend[i - 1].start > st->pend[i].start)
-			break;
-	if (i < npend)				/* merged states arrive sorted: skip the sort */
-		qsort(st->pend, npend, sizeof(SessSummary), summary_start_cmp);
-	memmove(a, st->sess, nsess * sizeof(SessSummary));
-	i = 0;
-	while (i < nsess || j < npend)
+	if (nb == 0)
+		return;
+	if (nsess == 0 || b[0].start >= st->last.start)
+	{
+		/*
+		 * All of b starts at or after the last session (as when partial
+		 * states of consecutive parts of a table are combined): the sweep
+		 * below would keep the earlier sessions as they are, so extend or
+		 * follow `last` in place.
+		 */
+		for (j = 0; j < nb; j++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (st->nsess > 0 && sess_joins(st->last.expiry, st->last.day,
+											b[j].start, b[j].day))
+				summary_absorb(&st->last, &b[j]);
+			else
+				*push_session(st) = b[j];	/* takes the views */
+		}
+		return;
+	}
+	reserve_sessions(st, (int64) nsess + nb);
+	if (nsess > 0)
+		st->sess[nsess - 1] = st->last;
+	a = st->sess + nb;
+	memmove(a, st->sess, (uint32) nsess * sizeof(SessSummary));	/* nsess > 0 */
+	while (i < nsess || j < nb)
 	{
 		SessSummary next;
 
 		CHECK_FOR_INTERRUPTS();
-		if (j >= npend || (i < nsess && a[i].start <= st->pend[j].start))
+		if (j >= nb || (i < nsess && a[i].start <= b[j].start))
 			next = a[i++];
 		else
-			next = st->pend[j++];
+			next = b[j++];
 
 		if (n > 0 && sess_joins(st->sess[n - 1].expiry, st->sess[n - 1].day,
 								next.start, next.day))
-			summary_absorb(st->cxt, &st->sess[n - 1], &next);
+			summary_absorb(&st->sess[n - 1], &next);
 		else
 			st->sess[n++] = next;	/* takes the views */
 	}
+	st->last = st->sess[n - 1];
 	st->nsess = n;
+}
+
+/* Sweep the pending sessions in. */
+static void
+flush_pending(SessState *st)
+{
+	int32		i;
+
+	if (st->npend == 0)
+		return;
+	for (i = 1; i < st->npend; i++)
+		if (st->pend[i - 1].start > st->pend[i].start)
+			break;
+	if (i < st->npend)			/* merged states arrive sorted: skip the sort */
+		qsort(st->pend, st->npend, sizeof(SessSummary), summary_start_cmp);
+	merge_sorted(st, st->pend, st->npend);
 	st->npend = 0;
 }
 
-static SessState *
-flush_pending(SessState *st)
-{
-	if (st->npend == 0)
-		return st;
-	st = state_grow(st, (int64) st->nsess + st->npend);
-	flush_pending_inplace(st);
-	return st;
-}
-
-static SessState *
+static void
 add_sessions_mode(SessState *st, const SessInput *in)
 {
 	int32		day = rules_day(st->rules, in->ts);
 
-	if (st->nsess > 0 && in->ts >= st->sess[st->nsess - 1].start)
+	if (st->nsess > 0 && in->ts >= st->last.start)
 	{
 		/*
 		 * At or after the start of the last session: nothing to its right can
 		 * be affected, whatever else is pending.
 		 */
-		SessSummary *last = &st->sess[st->nsess - 1];
-
-		if (sess_joins(last->expiry, last->day, in->ts, day))
-			summary_add_input(st->cxt, last, in);
+		if (sess_joins(st->last.expiry, st->last.day, in->ts, day))
+			summary_add_input(st->cxt, &st->last, in);
 		else
-		{
-			st = state_grow(st, (int64) st->nsess + 1);
-			summary_from_input(st->cxt, &st->sess[st->nsess++], in, day);
-		}
-		return st;
+			summary_from_input(st->cxt, push_session(st), in, day);
+		return;
 	}
 	if (st->nsess == 0 && st->npend == 0)
 	{
-		summary_from_input(st->cxt, &st->sess[st->nsess++], in, day);
-		return st;
+		summary_from_input(st->cxt, push_session(st), in, day);
+		return;
 	}
 	if (st->npend >= st->pendcap)
 	{
@@ -483,8 +559,7 @@ add_sessions_mode(SessState *st, const SessInput *in)
 	}
 	summary_from_input(st->cxt, &st->pend[st->npend++], in, day);
 	if (st->npend >= Max(PENDING_MIN, st->nsess))
-		st = flush_pending(st);
-	return st;
+		flush_pending(st);
 }
 
 /* ------------------------------------------------------------ events mode */
@@ -561,27 +636,32 @@ add_events_mode(SessState *st, const SessInput *in)
 	st->nev++;
 }
 
-SessState *
+void
 sess_state_add(SessState *st, const SessInput *in)
 {
 	note_timeout(st, in->timeout_us);
 	if (st->rules->mode == SESS_MODE_SESSIONS)
-		return add_sessions_mode(st, in);
-	add_events_mode(st, in);
-	return st;
+		add_sessions_mode(st, in);
+	else
+		add_events_mode(st, in);
 }
 
-SessState *
+/*
+ * Put a state in its canonical form, without changing its meaning: pending
+ * sessions swept in, events sorted.  Neither moves the state, so final and
+ * serialize functions may do it while the aggregate goes on (window
+ * aggregates).
+ */
+void
 sess_state_normalize(SessState *st)
 {
 	if (st->rules->mode == SESS_MODE_SESSIONS)
-		return flush_pending(st);
-	if (!st->ev_sorted)
+		flush_pending(st);
+	else if (!st->ev_sorted)
 	{
 		qsort(st->ev, st->nev, sizeof(SessEventRec), event_cmp);
 		st->ev_sorted = true;
 	}
-	return st;
 }
 
 /* ---------------------------------------------------------------- merging */
@@ -595,7 +675,7 @@ sess_state_normalize(SessState *st)
  * nobody else refers to it, so its sessions or events are moved rather than
  * copied, and it is freed; otherwise src is left as it was.
  */
-SessState *
+void
 sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 				 bool consume)
 {
@@ -617,39 +697,46 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 
 	if (dst->rules->mode == SESS_MODE_SESSIONS)
 	{
-		/* src's sessions join dst's pending list, then one sweep */
-		int32		nb = src->nsess + src->npend;
+		SessSummary *b;
 		int32		i;
 
 		/*
-		 * The pending list holds exactly what is merged (a merge often
-		 * happens once per group, as in the leader of a parallel plan, where
-		 * a larger list would only be carried along).
+		 * src's sessions, sorted, in one array: src's own (with `last` moved
+		 * in, unless it is the only one) when it may be consumed, else a
+		 * copy.  Either way they are
+		 * merged straight into dst's sessions (dst's pending list, if any,
+		 * stays pending).
 		 */
-		if (dst->npend + nb > dst->pendcap)
-		{
-			int32		cap = dst->npend + nb;
-
-			dst->pend = dst->pend ? repalloc(dst->pend, cap * sizeof(SessSummary))
-				: MemoryContextAlloc(dst->cxt, cap * sizeof(SessSummary));
-			dst->pendcap = cap;
-		}
-		for (i = 0; i < nb; i++)
-		{
-			SessSummary *from = (i < src->nsess) ? &src->sess[i]
-				: &src->pend[i - src->nsess];
-
-			if (consume)
-				dst->pend[dst->npend++] = *from;
-			else
-				summary_copy(dst->cxt, &dst->pend[dst->npend++], from);
-		}
-		dst = flush_pending(dst);
 		if (consume)
 		{
+			flush_pending(src);
+			if (src->nsess <= 1)
+				b = &src->last;	/* the only session, if any */
+			else
+			{
+				reserve_sessions(src, src->nsess);
+				src->sess[src->nsess - 1] = src->last;
+				b = src->sess;
+			}
+			merge_sorted(dst, b, src->nsess);
+			if (src->sess)
+				pfree(src->sess);
 			if (src->pend)
 				pfree(src->pend);
 			pfree(src);
+		}
+		else
+		{
+			int32		nb = src->nsess + src->npend;
+
+			b = palloc(Max(nb, 1) * sizeof(SessSummary));
+			for (i = 0; i < nb; i++)
+				summary_copy(dst->cxt, &b[i], (i < src->nsess) ? state_session(src, i)
+							 : &src->pend[i - src->nsess]);
+			if (src->npend > 0)
+				qsort(b, nb, sizeof(SessSummary), summary_start_cmp);
+			merge_sorted(dst, b, nb);
+			pfree(b);
 		}
 	}
 	else
@@ -677,7 +764,6 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 			pfree(src);
 		}
 	}
-	return dst;
 }
 
 /* --------------------------------------------------------------- read-out */
@@ -707,7 +793,7 @@ sess_state_sessions(SessState *st, int64 *count)
 	int32		prev_day = SESS_NO_DAY;
 
 	Assert(st->rules->mode == SESS_MODE_EVENTS);
-	st = sess_state_normalize(st);
+	sess_state_normalize(st);
 	memset(&tr, 0, sizeof(tr));
 	for (i = 0; i < st->nev; i++)
 	{
@@ -826,42 +912,6 @@ str_size(int32 len)
 	return 4 + Max(len, 0);
 }
 
-/*
- * The state with its pending sessions swept in, leaving st itself valid and
- * unchanged in meaning: final and serialize functions may be called while
- * the aggregate goes on (window aggregates), so they must not move the
- * state.  The sweep happens in place when the array has room; otherwise a
- * flushed copy is built in the current memory context.
- */
-static SessState *
-state_for_reading(SessState *st)
-{
-	SessState  *tmp;
-	int32		i;
-
-	if (st->rules->mode == SESS_MODE_EVENTS)
-		return sess_state_normalize(st);	/* sorts in place, never moves */
-	if (st->npend == 0)
-		return st;
-	if (st->sesscap >= st->nsess + st->npend)
-	{
-		flush_pending_inplace(st);
-		return st;
-	}
-	tmp = state_alloc(CurrentMemoryContext, st->rules, (int64) st->nsess + st->npend);
-	tmp->timeout_us = st->timeout_us;
-	tmp->timeout_per_row = st->timeout_per_row;
-	for (i = 0; i < st->nsess; i++)
-		summary_copy(CurrentMemoryContext, &tmp->sess[i], &st->sess[i]);
-	tmp->nsess = st->nsess;
-	tmp->pend = palloc(st->npend * sizeof(SessSummary));
-	tmp->pendcap = st->npend;
-	for (i = 0; i < st->npend; i++)
-		summary_copy(CurrentMemoryContext, &tmp->pend[i], &st->pend[i]);
-	tmp->npend = st->npend;
-	return flush_pending(tmp);
-}
-
 bytea *
 sess_state_serialize(SessState *st)
 {
@@ -873,7 +923,7 @@ sess_state_serialize(SessState *st)
 	char	   *buf;
 	char	   *p;
 
-	st = state_for_reading(st);
+	sess_state_normalize(st);
 	r = st->rules;
 	tzlen = r->tzname ? (int32) strlen(r->tzname) : -1;
 
@@ -883,12 +933,12 @@ sess_state_serialize(SessState *st)
 	{
 		for (i = 0; i < st->nsess; i++)
 		{
-			SessSummary *s = &st->sess[i];
+			SessSummary *s = state_session(st, i);
 
 			size += SZ_SESSION_MIN;
-			if (s->v)
-				size += 2 * 8 + str_size(s->v->entry.eid_len) + str_size(s->v->entry.view_len) +
-					str_size(s->v->exit.eid_len) + str_size(s->v->exit.view_len);
+			if (s->views > 0)
+				size += 2 * 8 + str_size(s->entry.eid_len) + str_size(s->entry.view_len) +
+					str_size(s->exit.eid_len) + str_size(s->exit.view_len);
 		}
 	}
 	else
@@ -925,7 +975,7 @@ sess_state_serialize(SessState *st)
 		p = w_i64(p, st->nsess);
 		for (i = 0; i < st->nsess; i++)
 		{
-			SessSummary *s = &st->sess[i];
+			SessSummary *s = state_session(st, i);
 
 			p = w_i64(p, s->start);
 			p = w_i64(p, s->end);
@@ -934,16 +984,16 @@ sess_state_serialize(SessState *st)
 			p = w_i64(p, s->events);
 			p = w_i64(p, s->views);
 			p = w_i64(p, s->engagement_ms);
-			if (s->v)
+			if (s->views > 0)
 			{
-				SessView   *vs[2] = {&s->v->entry, &s->v->exit};
+				SessView   *vs[2] = {&s->entry, &s->exit};
 				int			k;
 
 				for (k = 0; k < 2; k++)
 				{
 					p = w_i64(p, vs[k]->ts);
-					p = w_str(p, vs[k]->buf, vs[k]->eid_len);
-					p = w_str(p, view_name_ptr(vs[k]), vs[k]->view_len);
+					p = w_str(p, view_eid(vs[k]), vs[k]->eid_len);
+					p = w_str(p, sess_view_name(vs[k]), vs[k]->view_len);
 				}
 			}
 		}
@@ -1019,6 +1069,33 @@ get_i64(SessReader *r, const char *what)
 }
 
 /*
+ * Bytes 1 to 127 only: valid text in every server encoding (all are ASCII
+ * supersets), checked without a call for the short names states hold, eight
+ * bytes at a time.
+ */
+static inline bool
+plain_ascii(const char *s, int32 len)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 highs = UINT64CONST(0x8080808080808080);
+	int32		i = 0;
+
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64		w;
+
+		memcpy(&w, s + i, 8);
+		/* a high bit set, or a zero byte (w - ones borrows into its high bit) */
+		if ((w & highs) != 0 || ((w - ones) & ~w & highs) != 0)
+			return false;
+	}
+	for (; i < len; i++)
+		if ((unsigned char) (s[i] - 1) >= 0x7f)
+			return false;
+	return true;
+}
+
+/*
  * A text value in place: length checked, valid in the database encoding, no
  * NUL byte.  Returns its length (-1 for NULL, allowed only if nullable).
  */
@@ -1034,8 +1111,9 @@ get_str(SessReader *r, const char **s, bool nullable, const char *what)
 		corrupt(what);
 	need(r, len, what);
 	*s = r->p + r->off;
-	if (memchr(*s, '\0', len) != NULL ||
-		!pg_verify_mbstr(GetDatabaseEncoding(), *s, len, true))
+	if (!plain_ascii(*s, len) &&
+		(memchr(*s, '\0', len) != NULL ||
+		 !pg_verify_mbstr(GetDatabaseEncoding(), *s, len, true)))
 		corrupt(what);
 	r->off += len;
 	return len;
@@ -1146,7 +1224,7 @@ sess_reader_next(SessReader *r, SessSummary *s)
 		return false;
 	}
 	CHECK_FOR_INTERRUPTS();
-	memset(s, 0, sizeof(*s));
+	/* every field but the view candidates, which the caller reads from r */
 	s->start = get_ts(r, "session start");
 	s->end = get_ts(r, "session end");
 	s->expiry = get_i64(r, "session expiry");
@@ -1164,8 +1242,8 @@ sess_reader_next(SessReader *r, SessSummary *s)
 		: (sess_local_day(&r->rules.day, s->start) != s->day ||
 		   sess_local_day(&r->rules.day, s->end) != s->day))
 		corrupt("session day");
-	if (r->done > 0 && (s->start <= r->prev.end ||
-						sess_joins(r->prev.expiry, r->prev.day, s->start, s->day)))
+	if (r->done > 0 && (s->start <= r->prev_end ||
+						sess_joins(r->prev_expiry, r->prev_day, s->start, s->day)))
 		corrupt("sessions overlap or are out of order");
 	if (s->views > 0)
 	{
@@ -1176,11 +1254,13 @@ sess_reader_next(SessReader *r, SessSummary *s)
 	}
 	if (r->done == 0)
 		s->reason = SESS_FIRST;
-	else if (s->start > r->prev.expiry)
+	else if (s->start > r->prev_expiry)
 		s->reason = SESS_TIMEOUT;
 	else
 		s->reason = SESS_DAY;
-	r->prev = *s;
+	r->prev_end = s->end;
+	r->prev_expiry = s->expiry;
+	r->prev_day = s->day;
 	r->done++;
 	return true;
 }
@@ -1209,7 +1289,7 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 	sess_reader_open(&r, data, len);
 	rules = (shared && sess_rules_equal(shared, &r.rules)) ? shared
 		: sess_rules_copy(cxt, &r.rules);
-	st = state_alloc(cxt, rules, r.rules.mode == SESS_MODE_SESSIONS ? r.count : 1);
+	st = sess_state_create(cxt, rules);
 	st->timeout_us = r.timeout_us;
 	st->timeout_per_row = r.timeout_per_row;
 
@@ -1217,18 +1297,20 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 	{
 		SessSummary s;
 
+		/* room for every session, so that a merge can take them in place */
+		if (r.count > 1)
+			reserve_sessions(st, r.count);
 		while (sess_reader_next(&r, &s))
 		{
-			SessSummary *d = &st->sess[st->nsess++];
+			SessSummary *d = push_session(st);
 
 			*d = s;
 			d->reason = SESS_CONTINUES;
 			if (s.views > 0)
 			{
-				d->v = views_new(cxt);
-				view_set(cxt, &d->v->entry, r.entry.ts, r.entry.eid, r.entry.eid_len,
+				view_set(cxt, &d->entry, true, r.entry.ts, r.entry.eid, r.entry.eid_len,
 						 r.entry.view, r.entry.view_len);
-				view_set(cxt, &d->v->exit, r.exit.ts, r.exit.eid, r.exit.eid_len,
+				view_set(cxt, &d->exit, true, r.exit.ts, r.exit.eid, r.exit.eid_len,
 						 r.exit.view, r.exit.view_len);
 			}
 		}

@@ -23,9 +23,12 @@
  * for any input order: events are ordered by (ts, event_id) with remaining
  * ties broken by the other values, deterministically.
  *
- * Memory layout: a hash aggregate keeps one state per user, so a state is a
- * single allocation (header plus its session array) and the rules, equal for
- * every group of one aggregate call, are shared by pointer.
+ * Memory layout: a hash aggregate keeps one state per user and its
+ * transition function reaches a random one for every event, so what an event
+ * that arrives in time order needs (the state's header and its last session,
+ * view names included) sits in one small allocation; the earlier sessions
+ * live in a separate array.  The rules, equal for every group of one
+ * aggregate call, are shared by pointer.
  *
  *-------------------------------------------------------------------------
  */
@@ -64,25 +67,38 @@ typedef struct SessStr
 } SessStr;
 
 /*
- * A view event as entry/exit candidate, ordered by (ts, event_id, view).
- * buf holds the event id's bytes followed by the view name's.
+ * Bytes of a view candidate (event id and view name) kept inside the session
+ * summary; longer ones go to an allocation of their own.
+ */
+#define SESS_VIEW_INLINE	40
+
+/*
+ * A view event as entry/exit candidate, ordered by (ts, event_id, view).  Its
+ * bytes are the event id's followed by the view name's: in b.inl when they
+ * fit, else in b.ext.p (owned by the candidate).
  */
 typedef struct SessView
 {
 	TimestampTz ts;
-	char	   *buf;
 	int32		eid_len;		/* -1 for a NULL event id */
 	int32		view_len;
-	int32		cap;
+	union
+	{
+		char		inl[SESS_VIEW_INLINE];
+		struct
+		{
+			char	   *p;
+			int32		cap;
+		}			ext;
+	}			b;
 } SessView;
 
-typedef struct SessViews
-{
-	SessView	entry;
-	SessView	exit;
-} SessViews;
-
-/* Summary of one session. */
+/*
+ * Summary of one session.  The view candidates are meaningful (and own their
+ * bytes) only when views > 0.  The exit view comes first: an event that
+ * arrives in time order reads the counters and the exit view, and only the
+ * time of the entry view.
+ */
 typedef struct SessSummary
 {
 	TimestampTz start;
@@ -93,7 +109,8 @@ typedef struct SessSummary
 	int64		engagement_ms;
 	int32		day;
 	int32		reason;			/* SessReason, set when read out */
-	SessViews  *v;				/* NULL when views == 0 */
+	SessView	exit;
+	SessView	entry;
 } SessSummary;
 
 /* One stored event (EVENTS mode). */
@@ -123,38 +140,47 @@ typedef struct SessInput
 	int32		view_len;
 } SessInput;
 
-/* The in-memory state (aggregate transition value): one allocation. */
+/*
+ * The in-memory state (aggregate transition value).  Sessions are kept
+ * sorted by start and merged; the last one (the one events in time order go
+ * to) is `last`, right after the fields every event reads, and the nsess - 1
+ * earlier ones are in `sess`.  The header never moves once created, so a
+ * state may be read (and its pending list swept in) while an aggregate goes
+ * on.  It fits in 256 bytes, the size the aggregates declare.
+ */
 typedef struct SessState
 {
 	SessRules  *rules;
-	MemoryContext cxt;			/* where every part of the state lives */
 	int64		timeout_us;		/* the timeout; with per-row timeouts the
 								 * smallest seen; -1 before any event */
+	int32		nsess;			/* sessions, `last` included */
+	int32		npend;
 	bool		timeout_per_row;	/* timeouts come from a per-row expression */
 	bool		ev_sorted;
-	int32		nsess;
+	SessSummary last;			/* SESSIONS mode: the latest session, if any */
+	MemoryContext cxt;			/* where every part of the state lives */
+	SessSummary *sess;			/* the sessions before `last` */
 	int32		sesscap;
-	int32		npend;
 	int32		pendcap;
 	SessSummary *pend;			/* SESSIONS mode: out-of-order arrivals */
 	SessEventRec *ev;			/* EVENTS mode */
 	int64		nev;
 	int64		evcap;
-	SessSummary sess[FLEXIBLE_ARRAY_MEMBER];	/* sorted by start, merged */
 } SessState;
 
 extern SessRules *sess_rules_copy(MemoryContext cxt, const SessRules *r);
 extern bool sess_rules_equal(const SessRules *a, const SessRules *b);
 
 extern SessState *sess_state_create(MemoryContext cxt, SessRules *rules);
-extern SessState *sess_state_add(SessState *st, const SessInput *in);
-extern SessState *sess_state_merge(SessState *dst, SessState *src,
-								   bool check_timeout, bool consume);
-extern SessState *sess_state_normalize(SessState *st);
+extern void sess_state_add(SessState *st, const SessInput *in);
+extern void sess_state_merge(SessState *dst, SessState *src,
+							 bool check_timeout, bool consume);
+extern void sess_state_normalize(SessState *st);
 
 /* Read-out: the sessions of a state, in start order. */
 extern SessSummary *sess_state_sessions(SessState *st, int64 *count);
 extern bool sess_engaged(const SessRules *rules, const SessSummary *s);
+extern const char *sess_view_name(const SessView *v);
 extern int64 sess_duration_ms(const SessSummary *s);
 
 /* Binary form (sessionstate varlena, serialize/deserialize). */
@@ -186,7 +212,9 @@ typedef struct SessReader
 	bool		timeout_per_row;
 	int64		count;
 	int64		done;
-	SessSummary prev;			/* last session returned */
+	TimestampTz prev_end;		/* the last session returned */
+	TimestampTz prev_expiry;
+	int32		prev_day;
 	SessViewRef entry;			/* views of the last session returned */
 	SessViewRef exit;
 } SessReader;
