@@ -13,7 +13,8 @@
 --                   into bench_sessions_delta)
 --   refresh         refresh_session_table('bench_sessions') right after that
 --                   INSERT: merges the captured events into the stored states
---                   and rewrites the session rows of the touched users
+--                   and rewrites the session rows of the touched users that
+--                   the new events can change
 --
 -- The new events ("the 1 %"), taken out of the generated table before any
 -- build, so that the base data is what was there before they arrived:
@@ -239,7 +240,7 @@ SELECT l.line FROM bench_refresh_info i, LATERAL (VALUES
                i.late_events, to_char(i.late_from, 'YYYY-MM-DD'), to_char(i.late_to, 'YYYY-MM-DD'))),
     (4, format('- touched (user, platform) partitions: %s of %s (%s new users; %s touched by late events only)',
                i.partitions, i.states_total, i.new_partitions, i.late_partitions)),
-    (5, format('- events processed (the refresh''s result): %s; session rows of the touched partitions: %s before the refresh, %s after (of %s in the table); the refresh deletes and inserts all of them',
+    (5, format('- events processed (the refresh''s result): %s; session rows of the touched partitions: %s before the refresh, %s after (of %s in the table); the refresh replaces only those within the timeout of the new events',
                (SELECT max(checksum) FROM bench_result WHERE suite = 'refresh' AND name = 'refresh'),
                i.rows_before, i.rows_after, i.rows_total)),
     (6, '- correctness, once (warm-up round): after the refresh the table equals create_session_view() over the same source (EXCEPT ALL both ways: 0 rows)')

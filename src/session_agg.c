@@ -77,83 +77,22 @@ state_from_datum(MemoryContext cxt, Datum d, SessRules *shared)
 	return sess_state_deserialize(cxt, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), shared);
 }
 
-static int
-sz_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Text form: the binary form in hexadecimal. */
 Datum
 sessionize_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	size_t		len = strlen(str);
-	char	   *bin;
-	size_t		i;
+	int			len;
+	char	   *bin = sess_hex_decode(PG_GETARG_CSTRING(0), "sessionstate", &len);
 
-	if (len >= 2 && str[0] == '\\' && str[1] == 'x')
-	{
-		str += 2;
-		len -= 2;
-	}
-	if (len % 2 != 0 || len / 2 > MaxAllocSize - VARHDRSZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type sessionstate"),
-				 errdetail("A session state is written as an even number of hexadecimal digits.")));
-	bin = palloc(len / 2 + 1);
-	for (i = 0; i < len; i += 2)
-	{
-		int			hi = sz_hex_value(str[i]);
-		int			lo = sz_hex_value(str[i + 1]);
-
-		if (hi < 0 || lo < 0)
-		{
-			/* quote ASCII; show other bytes in hex (never half a character) */
-			unsigned char a = (unsigned char) str[i];
-			unsigned char b = (unsigned char) str[i + 1];
-
-			if (a >= 0x20 && a < 0x7f && b >= 0x20 && b < 0x7f)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("invalid input syntax for type sessionstate"),
-						 errdetail("\"%c%c\" at offset %zu is not a hexadecimal digit pair.",
-								   a, b, i)));
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type sessionstate"),
-					 errdetail("Bytes 0x%02x 0x%02x at offset %zu are not a hexadecimal digit pair.",
-							   a, b, i)));
-		}
-		bin[i / 2] = (char) ((hi << 4) | lo);
-	}
-	PG_RETURN_BYTEA_P(validated_copy(bin, len / 2));
+	PG_RETURN_BYTEA_P(validated_copy(bin, len));
 }
 
 Datum
 sessionize_state_out(PG_FUNCTION_ARGS)
 {
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	const unsigned char *p = (const unsigned char *) VARDATA_ANY(b);
-	int			len = VARSIZE_ANY_EXHDR(b);
-	static const char hex[] = "0123456789abcdef";
-	char	   *out = palloc((Size) len * 2 + 1);
-	int			i;
 
-	for (i = 0; i < len; i++)
-	{
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 0xF];
-	}
-	out[2 * len] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(sess_hex_encode(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
 }
 
 Datum
