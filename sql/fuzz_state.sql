@@ -28,42 +28,9 @@ UNION ALL
 SELECT session_agg(ts, '30 min', view, eng, eid, NULL, tab, view = '/page/1')::bytea
 FROM fz_events GROUP BY u;
 
-CREATE FUNCTION fz_mutate(b bytea) RETURNS bytea LANGUAGE plpgsql AS $$
-DECLARE
-    n int := length(b);
-    kind int := floor(random() * 6)::int;
-    pos int;
-    k int;
-BEGIN
-    IF n = 0 THEN RETURN b; END IF;
-    pos := floor(random() * n)::int;
-    CASE kind
-    WHEN 0 THEN   -- flip one to four random bytes
-        FOR k IN 1 .. 1 + floor(random() * 4)::int LOOP
-            b := set_byte(b, floor(random() * n)::int, floor(random() * 256)::int);
-        END LOOP;
-    WHEN 1 THEN   -- truncate
-        b := substring(b FROM 1 FOR pos);
-    WHEN 2 THEN   -- append garbage
-        b := b || decode(md5(random()::text), 'hex');
-    WHEN 3 THEN   -- overwrite 4 bytes with an extreme int32 (lengths, counts)
-        IF pos + 4 <= n THEN
-            b := overlay(b PLACING (CASE floor(random() * 4)::int
-                 WHEN 0 THEN '\x7fffffff'::bytea WHEN 1 THEN '\xffffffff'::bytea
-                 WHEN 2 THEN '\x80000000'::bytea ELSE '\x00000000'::bytea END) FROM pos + 1 FOR 4);
-        END IF;
-    WHEN 4 THEN   -- overwrite 8 bytes with an extreme int64 (times, counts)
-        IF pos + 8 <= n THEN
-            b := overlay(b PLACING (CASE floor(random() * 3)::int
-                 WHEN 0 THEN '\x7fffffffffffffff'::bytea WHEN 1 THEN '\x8000000000000000'::bytea
-                 ELSE '\x0000000000000001'::bytea END) FROM pos + 1 FOR 8);
-        END IF;
-    ELSE          -- duplicate a slice
-        k := floor(random() * (n - pos))::int;
-        b := substring(b FROM 1 FOR pos + k) || substring(b FROM pos + 1);
-    END CASE;
-    RETURN b;
-END $$;
+\set ECHO none
+\i test/fuzz_mutate.sql
+\set ECHO all
 
 CREATE TEMP TABLE fz_result (accepted int, rejected int, unexpected text[]);
 
@@ -79,8 +46,8 @@ DECLARE
     r record;
 BEGIN
     FOR i IN 1 .. 6000 LOOP
-        b := fz_mutate(seeds[1 + (i % array_length(seeds, 1))]);
-        IF i % 5 = 0 THEN b := fz_mutate(b); END IF;
+        b := pg_temp.fuzz_mutate(seeds[1 + (i % array_length(seeds, 1))]);
+        IF i % 5 = 0 THEN b := pg_temp.fuzz_mutate(b); END IF;
         BEGIN
             IF i % 2 = 0 THEN
                 s := b::sessionstate;
@@ -113,4 +80,3 @@ SELECT count(*) AS seeds,
        bool_and(b::sessionstate::text = encode(b, 'hex')) AS text_round_trip,
        bool_and(encode(b, 'hex')::sessionstate::bytea = b) AS bytea_round_trip
 FROM fz_seeds;
-DROP FUNCTION fz_mutate(bytea);

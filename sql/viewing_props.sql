@@ -168,43 +168,9 @@ FROM (SELECT viewing_agg(ts, '10 s', true) AS s
 -- 7. corrupt states: valid states mutated thousands of times are either
 -- rejected with a data error or accepted and readable; never a crash.
 SELECT setseed(0.4243);
-CREATE FUNCTION vp_mutate(b bytea) RETURNS bytea LANGUAGE plpgsql AS $$
-DECLARE
-    n int := length(b);
-    kind int := floor(random() * 6)::int;
-    pos int;
-    k int;
-BEGIN
-    IF n = 0 THEN RETURN b; END IF;
-    pos := floor(random() * n)::int;
-    CASE kind
-    WHEN 0 THEN   -- flip one to four random bytes
-        FOR k IN 1 .. 1 + floor(random() * 4)::int LOOP
-            b := set_byte(b, floor(random() * n)::int, floor(random() * 256)::int);
-        END LOOP;
-    WHEN 1 THEN   -- truncate
-        b := substring(b FROM 1 FOR pos);
-    WHEN 2 THEN   -- append garbage
-        b := b || decode(md5(random()::text), 'hex');
-    WHEN 3 THEN   -- overwrite 4 bytes with an extreme int32 (counts)
-        IF pos + 4 <= n THEN
-            b := overlay(b PLACING (CASE floor(random() * 4)::int
-                 WHEN 0 THEN '\x7fffffff'::bytea WHEN 1 THEN '\xffffffff'::bytea
-                 WHEN 2 THEN '\x80000000'::bytea ELSE '\x00000001'::bytea END) FROM pos + 1 FOR 4);
-        END IF;
-    WHEN 4 THEN   -- overwrite 8 bytes with an extreme or nearby int64 (times)
-        IF pos + 8 <= n THEN
-            b := overlay(b PLACING (CASE floor(random() * 4)::int
-                 WHEN 0 THEN '\x7fffffffffffffff'::bytea WHEN 1 THEN '\x8000000000000000'::bytea
-                 WHEN 2 THEN substring(b FROM 1 + 12 + 16 * floor(random() * ((n - 12) / 16))::int FOR 8)
-                 ELSE '\x0000000000000001'::bytea END) FROM pos + 1 FOR 8);
-        END IF;
-    ELSE          -- duplicate a slice
-        k := floor(random() * (n - pos))::int;
-        b := substring(b FROM 1 FOR pos + k) || substring(b FROM pos + 1);
-    END CASE;
-    RETURN b;
-END $$;
+\set ECHO none
+\i test/fuzz_mutate.sql
+\set ECHO all
 
 CREATE TEMP TABLE vp_fuzz (accepted int, rejected int, unexpected text[]);
 DO $$
@@ -218,8 +184,8 @@ DECLARE
     i int;
 BEGIN
     FOR i IN 1 .. 5000 LOOP
-        b := vp_mutate(seeds[1 + (i % array_length(seeds, 1))]);
-        IF i % 5 = 0 THEN b := vp_mutate(b); END IF;
+        b := pg_temp.fuzz_mutate(seeds[1 + (i % array_length(seeds, 1))], 12, 16);
+        IF i % 5 = 0 THEN b := pg_temp.fuzz_mutate(b, 12, 16); END IF;
         BEGIN
             IF i % 2 = 0 THEN
                 s := b::viewingstate;
@@ -245,5 +211,4 @@ SELECT accepted + rejected AS handled, accepted > 0 AS some_accepted,
        rejected > 3000 AS most_rejected, unexpected
 FROM vp_fuzz;
 
-DROP FUNCTION vp_mutate(bytea);
 DROP TABLE vp_hb, vp_parts CASCADE;

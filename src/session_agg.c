@@ -87,6 +87,7 @@ sessionize_state_in(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(validated_copy(bin, len));
 }
 
+/* Output and send depend on the bytes only: viewingstate uses them too. */
 Datum
 sessionize_state_out(PG_FUNCTION_ARGS)
 {

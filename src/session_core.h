@@ -24,6 +24,7 @@
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "pgtime.h"
+#include "port/pg_bswap.h"
 
 /*
  * PostgreSQL 18 replaced pg_attribute_noreturn(), written after a
@@ -206,6 +207,46 @@ sess_check_order(TimestampTz prev, TimestampTz ts)
 /* Presentation. */
 extern const char *sess_reason_name(SessReason r);
 extern int	sess_format_id(char *buf, size_t buflen, TimestampTz start);
+
+/*
+ * Binary form of the state types: integers in network byte order, written
+ * to or read from unaligned bytes.
+ */
+static inline char *
+sess_put_i32(char *p, int32 v)
+{
+	uint32		n = pg_hton32((uint32) v);
+
+	memcpy(p, &n, 4);
+	return p + 4;
+}
+
+static inline char *
+sess_put_i64(char *p, int64 v)
+{
+	uint64		n = pg_hton64((uint64) v);
+
+	memcpy(p, &n, 8);
+	return p + 8;
+}
+
+static inline int32
+sess_get_i32(const char *p)
+{
+	uint32		n;
+
+	memcpy(&n, p, 4);
+	return (int32) pg_ntoh32(n);
+}
+
+static inline int64
+sess_get_i64(const char *p)
+{
+	uint64		n;
+
+	memcpy(&n, p, 8);
+	return (int64) pg_ntoh64(n);
+}
 
 /* Text form of the state types: their bytes in hexadecimal. */
 extern char *sess_hex_decode(const char *str, const char *typname, int *len);

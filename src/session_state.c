@@ -877,27 +877,9 @@ w_u8(char *p, uint8 v)
 }
 
 static inline char *
-w_i32(char *p, int32 v)
-{
-	uint32		n = pg_hton32((uint32) v);
-
-	memcpy(p, &n, 4);
-	return p + 4;
-}
-
-static inline char *
-w_i64(char *p, int64 v)
-{
-	uint64		n = pg_hton64((uint64) v);
-
-	memcpy(p, &n, 8);
-	return p + 8;
-}
-
-static inline char *
 w_str(char *p, const char *s, int32 len)
 {
-	p = w_i32(p, len < 0 ? -1 : len);
+	p = sess_put_i32(p, len < 0 ? -1 : len);
 	if (len > 0)
 	{
 		memcpy(p, s, len);
@@ -965,25 +947,25 @@ sess_state_serialize(SessState *st)
 	if (st->timeout_per_row)
 		flags |= SZ_FLAG_TIMEOUT_PER_ROW;
 	p = w_u8(p, flags);
-	p = w_i64(p, st->timeout_us);
-	p = w_i64(p, r->max_duration_us);
-	p = w_i64(p, r->engaged_duration_ms);
-	p = w_i32(p, r->engaged_views);
+	p = sess_put_i64(p, st->timeout_us);
+	p = sess_put_i64(p, r->max_duration_us);
+	p = sess_put_i64(p, r->engaged_duration_ms);
+	p = sess_put_i32(p, r->engaged_views);
 	p = w_str(p, r->tzname, tzlen);
 	if (r->mode == SESS_MODE_SESSIONS)
 	{
-		p = w_i64(p, st->nsess);
+		p = sess_put_i64(p, st->nsess);
 		for (i = 0; i < st->nsess; i++)
 		{
 			SessSummary *s = state_session(st, i);
 
-			p = w_i64(p, s->start);
-			p = w_i64(p, s->end);
-			p = w_i64(p, s->expiry);
-			p = w_i32(p, s->day);
-			p = w_i64(p, s->events);
-			p = w_i64(p, s->views);
-			p = w_i64(p, s->engagement_ms);
+			p = sess_put_i64(p, s->start);
+			p = sess_put_i64(p, s->end);
+			p = sess_put_i64(p, s->expiry);
+			p = sess_put_i32(p, s->day);
+			p = sess_put_i64(p, s->events);
+			p = sess_put_i64(p, s->views);
+			p = sess_put_i64(p, s->engagement_ms);
 			if (s->views > 0)
 			{
 				SessView   *vs[2] = {&s->entry, &s->exit};
@@ -991,7 +973,7 @@ sess_state_serialize(SessState *st)
 
 				for (k = 0; k < 2; k++)
 				{
-					p = w_i64(p, vs[k]->ts);
+					p = sess_put_i64(p, vs[k]->ts);
 					p = w_str(p, view_eid(vs[k]), vs[k]->eid_len);
 					p = w_str(p, sess_view_name(vs[k]), vs[k]->view_len);
 				}
@@ -1000,14 +982,14 @@ sess_state_serialize(SessState *st)
 	}
 	else
 	{
-		p = w_i64(p, st->nev);
+		p = sess_put_i64(p, st->nev);
 		for (i = 0; i < st->nev; i++)
 		{
 			SessEventRec *e = &st->ev[i];
 
-			p = w_i64(p, e->ts);
-			p = w_i64(p, e->timeout_us);
-			p = w_i64(p, e->engagement_ms);
+			p = sess_put_i64(p, e->ts);
+			p = sess_put_i64(p, e->timeout_us);
+			p = sess_put_i64(p, e->engagement_ms);
 			p = w_u8(p, e->start_event ? 1 : 0);
 			p = w_str(p, e->eid.p, e->eid.len);
 			p = w_str(p, e->key.p, e->key.len);

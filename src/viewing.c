@@ -36,7 +36,6 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
-#include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -45,9 +44,7 @@
 #include "session_core.h"
 
 PG_FUNCTION_INFO_V1(sessionize_viewing_in);
-PG_FUNCTION_INFO_V1(sessionize_viewing_out);
 PG_FUNCTION_INFO_V1(sessionize_viewing_recv);
-PG_FUNCTION_INFO_V1(sessionize_viewing_send);
 PG_FUNCTION_INFO_V1(sessionize_viewing_from_bytea);
 PG_FUNCTION_INFO_V1(sessionize_viewing_transfn);
 PG_FUNCTION_INFO_V1(sessionize_viewing_merge_transfn);
@@ -282,42 +279,6 @@ vw_measure(const VwSpan *s, int32 n)
 
 /* ------------------------------------------------------- binary form */
 
-static inline char *
-w_i32(char *p, int32 v)
-{
-	uint32		n = pg_hton32((uint32) v);
-
-	memcpy(p, &n, 4);
-	return p + 4;
-}
-
-static inline char *
-w_i64(char *p, int64 v)
-{
-	uint64		n = pg_hton64((uint64) v);
-
-	memcpy(p, &n, 8);
-	return p + 8;
-}
-
-static inline int32
-r_i32(const char *p)
-{
-	uint32		n;
-
-	memcpy(&n, p, 4);
-	return (int32) pg_ntoh32(n);
-}
-
-static inline int64
-r_i64(const char *p)
-{
-	uint64		n;
-
-	memcpy(&n, p, 8);
-	return (int64) pg_ntoh64(n);
-}
-
 /* The state as a viewingstate varlena (normalizes st in place). */
 static bytea *
 vw_serialize(VwState *st)
@@ -337,17 +298,17 @@ vw_serialize(VwState *st)
 	*p++ = VW_VERSION;
 	*p++ = 0;
 	*p++ = 0;
-	p = w_i32(p, st->view.n);
-	p = w_i32(p, st->engaged.n);
+	p = sess_put_i32(p, st->view.n);
+	p = sess_put_i32(p, st->engaged.n);
 	for (i = 0; i < st->view.n; i++)
 	{
-		p = w_i64(p, st->view.s[i].lo);
-		p = w_i64(p, st->view.s[i].hi);
+		p = sess_put_i64(p, st->view.s[i].lo);
+		p = sess_put_i64(p, st->view.s[i].hi);
 	}
 	for (i = 0; i < st->engaged.n; i++)
 	{
-		p = w_i64(p, st->engaged.s[i].lo);
-		p = w_i64(p, st->engaged.s[i].hi);
+		p = sess_put_i64(p, st->engaged.s[i].lo);
+		p = sess_put_i64(p, st->engaged.s[i].hi);
 	}
 	Assert(p == VARDATA(out) + size);
 	return out;
@@ -377,8 +338,8 @@ vw_read_spans(const char *p, int32 n, VwSpan *out, const char *what)
 
 	for (i = 0; i < n; i++)
 	{
-		TimestampTz lo = r_i64(p);
-		TimestampTz hi = r_i64(p + 8);
+		TimestampTz lo = sess_get_i64(p);
+		TimestampTz hi = sess_get_i64(p + 8);
 
 		p += VW_SPAN_BYTES;
 		if ((i & 0xFFFF) == 0)
@@ -420,8 +381,8 @@ vw_parse(const char *data, int64 len, VwState *st)
 		vw_corrupt(psprintf("format version %d is not known", (unsigned char) data[1]));
 	if (data[2] != 0 || data[3] != 0)
 		vw_corrupt("reserved header bytes are not zero");
-	nv = r_i32(data + 4);
-	ne = r_i32(data + 8);
+	nv = sess_get_i32(data + 4);
+	ne = sess_get_i32(data + 8);
 	if (nv < 0 || ne < 0 || nv > VW_MAX_SPANS || ne > VW_MAX_SPANS)
 		vw_corrupt("a span count is out of range");
 	if (len != VW_HEADER + (int64) VW_SPAN_BYTES * ((int64) nv + ne))
@@ -481,7 +442,10 @@ vw_validated_copy(const char *data, int len)
 	return out;
 }
 
-/* ------------------------------------------------------------- the type */
+/*
+ * The type.  Output and send write the bytes as they are, whatever the
+ * type: viewingstate uses sessionstate's functions for them (session_agg.c).
+ */
 
 Datum
 sessionize_viewing_in(PG_FUNCTION_ARGS)
@@ -493,14 +457,6 @@ sessionize_viewing_in(PG_FUNCTION_ARGS)
 }
 
 Datum
-sessionize_viewing_out(PG_FUNCTION_ARGS)
-{
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-
-	PG_RETURN_CSTRING(sess_hex_encode(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
-}
-
-Datum
 sessionize_viewing_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
@@ -508,17 +464,6 @@ sessionize_viewing_recv(PG_FUNCTION_ARGS)
 
 	buf->cursor = buf->len;
 	PG_RETURN_BYTEA_P(out);
-}
-
-Datum
-sessionize_viewing_send(PG_FUNCTION_ARGS)
-{
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 /* CAST (bytea AS viewingstate): the bytes must be a valid state. */

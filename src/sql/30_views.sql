@@ -39,6 +39,29 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_qualify(text) IS
     'Internal: schema and name of a relation name to create.';
 
+-- A timestamp column as a timestamptz expression over alias "e":
+-- timestamp is read as UTC, bigint as epoch milliseconds.
+CREATE FUNCTION @extschema@.sessionize_ts_sql(src regclass, col text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    ts_type regtype;
+BEGIN
+    SELECT atttypid::regtype INTO ts_type FROM pg_catalog.pg_attribute
+    WHERE attrelid = src AND attname = col AND attnum > 0 AND NOT attisdropped;
+    IF ts_type = 'timestamp with time zone'::regtype THEN
+        RETURN pg_catalog.format('e.%I', col);
+    ELSIF ts_type = 'timestamp without time zone'::regtype THEN
+        RETURN pg_catalog.format('(e.%I AT TIME ZONE ''UTC'')', col);
+    ELSIF ts_type = 'bigint'::regtype THEN
+        RETURN pg_catalog.format('(timestamptz ''epoch'' + e.%I * interval ''1 millisecond'')', col);
+    END IF;
+    RAISE EXCEPTION 'column "%" has type %, not a timestamp', col, ts_type
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = 'Use a timestamptz, timestamp (read as UTC) or bigint epoch-milliseconds column.';
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_ts_sql(regclass, text) IS
+    'Internal: a timestamp column of a source as a timestamptz expression.';
+
 -- The input of the session aggregate, as a SELECT list over the source table
 -- aliased "e": user_pseudo_id, platform, ts (timestamptz), event_id,
 -- view_name (non-NULL marks a view), engagement_ms, counted.  cfg holds the
@@ -48,7 +71,6 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     src regclass := (cfg->>'source')::oid::regclass;
     arg text;
-    ts_type regtype;
     ts_expr text;
     platform_expr text;
     name_expr text;
@@ -74,18 +96,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    SELECT atttypid::regtype INTO ts_type FROM pg_catalog.pg_attribute
-    WHERE attrelid = src AND attname = cfg->>'timestamp_column';
-    ts_expr := CASE ts_type
-        WHEN 'timestamp with time zone'::regtype THEN pg_catalog.format('e.%I', cfg->>'timestamp_column')
-        WHEN 'timestamp without time zone'::regtype THEN pg_catalog.format('(e.%I AT TIME ZONE ''UTC'')', cfg->>'timestamp_column')
-        WHEN 'bigint'::regtype THEN pg_catalog.format('(timestamptz ''epoch'' + e.%I * interval ''1 millisecond'')', cfg->>'timestamp_column')
-        ELSE NULL END;
-    IF ts_expr IS NULL THEN
-        RAISE EXCEPTION 'column "%" has type %, not a timestamp', cfg->>'timestamp_column', ts_type
-            USING ERRCODE = 'datatype_mismatch',
-                  HINT = 'Use a timestamptz, timestamp (read as UTC) or bigint epoch-milliseconds column.';
-    END IF;
+    ts_expr := @extschema@.sessionize_ts_sql(src, cfg->>'timestamp_column');
 
     platform_expr := CASE WHEN cfg->>'platform_column' IS NULL THEN 'NULL::text'
                           ELSE pg_catalog.format('e.%I::text', cfg->>'platform_column') END;

@@ -12,11 +12,11 @@ CREATE TYPE @extschema@.viewingstate;
 CREATE FUNCTION @extschema@.viewingstate_in(cstring) RETURNS @extschema@.viewingstate
 AS 'MODULE_PATHNAME', 'sessionize_viewing_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.viewingstate_out(@extschema@.viewingstate) RETURNS cstring
-AS 'MODULE_PATHNAME', 'sessionize_viewing_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'sessionize_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.viewingstate_recv(internal) RETURNS @extschema@.viewingstate
 AS 'MODULE_PATHNAME', 'sessionize_viewing_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.viewingstate_send(@extschema@.viewingstate) RETURNS bytea
-AS 'MODULE_PATHNAME', 'sessionize_viewing_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+AS 'MODULE_PATHNAME', 'sessionize_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE @extschema@.viewingstate (
     INPUT = @extschema@.viewingstate_in,

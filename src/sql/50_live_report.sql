@@ -4,29 +4,6 @@
 -- over a table of viewer events (heartbeats and interactions).
 ------------------------------------------------------------------------------
 
--- A timestamp column as a timestamptz expression over alias "e":
--- timestamp is read as UTC, bigint as epoch milliseconds.
-CREATE FUNCTION @extschema@.sessionize_ts_sql(src regclass, col text) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    ts_type regtype;
-BEGIN
-    SELECT atttypid::regtype INTO ts_type FROM pg_catalog.pg_attribute
-    WHERE attrelid = src AND attname = col AND attnum > 0 AND NOT attisdropped;
-    IF ts_type = 'timestamp with time zone'::regtype THEN
-        RETURN pg_catalog.format('e.%I', col);
-    ELSIF ts_type = 'timestamp without time zone'::regtype THEN
-        RETURN pg_catalog.format('(e.%I AT TIME ZONE ''UTC'')', col);
-    ELSIF ts_type = 'bigint'::regtype THEN
-        RETURN pg_catalog.format('(timestamptz ''epoch'' + e.%I * interval ''1 millisecond'')', col);
-    END IF;
-    RAISE EXCEPTION 'column "%" has type %, not a timestamp', col, ts_type
-        USING ERRCODE = 'datatype_mismatch',
-              HINT = 'Use a timestamptz, timestamp (read as UTC) or bigint epoch-milliseconds column.';
-END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_ts_sql(regclass, text) IS
-    'Internal: a timestamp column of a source as a timestamptz expression.';
-
 -- Descriptive headers and comments of the live report's columns.
 CREATE FUNCTION @extschema@.sessionize_live_columns(OUT col text, OUT header text, OUT description text)
 RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
