@@ -51,7 +51,11 @@ sz_as_pg() {
 sz_install_deps() {
 	local need=()
 	[ -x "$PG_BIN/postgres" ] || need+=("postgresql-$PG_MAJOR")
-	[ -f "$($PG_CONFIG --pgxs 2>/dev/null || echo /nonexistent)" ] || need+=("postgresql-server-dev-$PG_MAJOR")
+	# pgxs.mk alone is not enough: newer Debian packages ship it with the
+	# client, without the server headers
+	{ [ -f "$($PG_CONFIG --pgxs 2>/dev/null || echo /nonexistent)" ] &&
+		[ -f "$($PG_CONFIG --includedir-server 2>/dev/null || echo /nonexistent)/postgres.h" ]; } ||
+		need+=("postgresql-server-dev-$PG_MAJOR")
 	[ -f "/usr/lib/postgresql/$PG_MAJOR/lib/pg_cron.so" ] || need+=("postgresql-$PG_MAJOR-cron")
 	command -v make >/dev/null || need+=(make)
 	command -v gcc >/dev/null || need+=(gcc)
