@@ -154,6 +154,7 @@ typedef struct AggCache
 	SessRules  *rules;			/* constant rules, in fn_mcxt */
 	bool		timeout_checked;
 	bool		timeout_per_row;	/* the timeout argument is not constant */
+	SessLog    *log;			/* completed sessions of the states in log->cxt */
 } AggCache;
 
 static AggCache *
@@ -366,6 +367,19 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 		}
 		st = sess_state_create(aggcxt, new_state_rules(fcinfo, cache, aggcxt));
 		st->timeout_per_row = cache->timeout_per_row;
+
+		/*
+		 * Completed sessions go to one log per aggregate context.  Should
+		 * another context hold states of this call at the same time (sorted
+		 * grouping sets), its states keep their sessions in arrays.
+		 */
+		if (st->rules->mode == SESS_MODE_SESSIONS)
+		{
+			if (cache->log == NULL)
+				sess_log_create(aggcxt, &cache->log);
+			if (cache->log->cxt == aggcxt)
+				sess_state_use_log(st, cache->log);
+		}
 	}
 	else
 		st = (SessState *) PG_GETARG_POINTER(0);
@@ -770,7 +784,7 @@ state_counts(Datum d, int64 *sessions, int64 *events)
 		SessState  *st = state_from_datum(CurrentMemoryContext, d, NULL);
 
 		sess_state_sessions(st, sessions);
-		*events = st->nev;
+		*events = st->u.e.nev;
 	}
 	sess_reader_close(&r);
 }

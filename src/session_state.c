@@ -25,6 +25,14 @@
 
 #define PENDING_MIN	64
 
+/* blocks of the session log: the first small (sorted aggregation resets
+ * the context for every group), then doubling */
+#define LOG_BLOCK_MIN	512
+#define LOG_BLOCK_MAX	(1024 * 1024)
+
+static Size session_wire_size(const SessSummary *s);
+static char *write_session(char *p, const SessSummary *s);
+
 /* ---------------------------------------------------------------- strings */
 
 /* Bytewise comparison, NULL after every value (ORDER BY ... NULLS LAST). */
@@ -378,6 +386,137 @@ sess_state_create(MemoryContext cxt, SessRules *rules)
 	return st;
 }
 
+/* ------------------------------------------------------------ session log */
+
+static void
+log_reset(void *arg)
+{
+	SessLog    *log = (SessLog *) arg;
+
+	if (*log->owner == log)
+		*log->owner = NULL;
+}
+
+/*
+ * A new session log in cxt; *owner points to it until cxt is reset or
+ * deleted, when it is set back to NULL.
+ */
+SessLog *
+sess_log_create(MemoryContext cxt, SessLog **owner)
+{
+	SessLog    *log = MemoryContextAllocZero(cxt, sizeof(SessLog));
+
+	log->cxt = cxt;
+	log->next_block = LOG_BLOCK_MIN;
+	log->owner = owner;
+	log->reset_cb.func = log_reset;
+	log->reset_cb.arg = log;
+	MemoryContextRegisterResetCallback(cxt, &log->reset_cb);
+	*owner = log;
+	return log;
+}
+
+static void *
+log_alloc(SessLog *log, Size size)
+{
+	char	   *p;
+
+	size = MAXALIGN(size);
+	if ((Size) (log->end - log->cur) < size)
+	{
+		Size		bs = log->next_block;
+
+		if (size > LOG_BLOCK_MAX / 8)
+			return MemoryContextAlloc(log->cxt, size);	/* a block of its own */
+		while (bs < size)
+			bs *= 2;
+		log->cur = MemoryContextAlloc(log->cxt, bs);
+		log->end = log->cur + bs;
+		log->next_block = Min(bs * 2, LOG_BLOCK_MAX);
+	}
+	p = log->cur;
+	log->cur += size;
+	return p;
+}
+
+/* Let a new SESSIONS-mode state put its completed sessions in log. */
+void
+sess_state_use_log(SessState *st, SessLog *log)
+{
+	Assert(st->rules->mode == SESS_MODE_SESSIONS && st->nsess == 0);
+	st->use_log = true;
+	st->u.l.log = log;
+	st->u.l.head = NULL;
+	st->u.l.bytes = 0;
+}
+
+/*
+ * Decode a session from the log (bytes we wrote: no checks) into s, its view
+ * candidates in cxt.
+ */
+static void
+read_session(const char *p, MemoryContext cxt, SessSummary *s)
+{
+	s->start = sess_get_i64(p);
+	s->end = sess_get_i64(p + 8);
+	s->expiry = sess_get_i64(p + 16);
+	s->day = sess_get_i32(p + 24);
+	s->events = sess_get_i64(p + 28);
+	s->views = sess_get_i64(p + 36);
+	s->engagement_ms = sess_get_i64(p + 44);
+	s->reason = SESS_CONTINUES;
+	p += 52;
+	if (s->views > 0)
+	{
+		SessView   *vs[2] = {&s->entry, &s->exit};
+		int			k;
+
+		for (k = 0; k < 2; k++)
+		{
+			TimestampTz ts = sess_get_i64(p);
+			int32		eidlen = sess_get_i32(p + 8);
+			const char *eid = p + 12;
+			int32		viewlen;
+
+			p = eid + Max(eidlen, 0);
+			viewlen = sess_get_i32(p);
+			view_set(cxt, vs[k], true, ts, eid, eidlen, p + 4, viewlen);
+			p += 4 + viewlen;
+		}
+	}
+}
+
+static void reserve_sessions(SessState *st, int64 n);
+
+/*
+ * Move the sessions of a state's log records to its session array, for the
+ * operations that need them there (out-of-order events, merges).  The
+ * records stay in the log, unused, until its context is reset.
+ */
+static void
+unlog(SessState *st)
+{
+	SessLogRec *rec;
+	int32		i;
+
+	if (!st->use_log)
+		return;
+	rec = st->u.l.head;
+	st->use_log = false;
+	memset(&st->u, 0, sizeof(st->u));
+	if (st->nsess <= 1)
+		return;
+	reserve_sessions(st, st->nsess - 1);
+	for (i = st->nsess - 2; i >= 0; i--)
+	{
+		CHECK_FOR_INTERRUPTS();
+		Assert(rec != NULL);
+		read_session(SESS_LOGREC_DATA(rec), st->cxt, &st->sess[i]);
+		rec = rec->prev;
+	}
+	Assert(rec == NULL);
+}
+
 /*
  * Room for at least n sessions before `last`, in allocator-sized steps (a
  * hash aggregate holds one state per user).
@@ -406,6 +545,7 @@ reserve_sessions(SessState *st, int64 n)
 static inline SessSummary *
 state_session(SessState *st, int32 i)
 {
+	Assert(!st->use_log);
 	return (i < st->nsess - 1) ? &st->sess[i] : &st->last;
 }
 
@@ -436,7 +576,22 @@ summary_start_cmp(const void *a, const void *b)
 static inline SessSummary *
 push_session(SessState *st)
 {
-	if (st->nsess > 0)
+	if (st->use_log)
+	{
+		if (st->nsess > 0)
+		{
+			Size		len = session_wire_size(&st->last);
+			SessLogRec *rec = log_alloc(st->u.l.log, SESS_LOGREC_HDR + len);
+
+			rec->prev = st->u.l.head;
+			rec->len = (int32) len;
+			write_session(SESS_LOGREC_DATA(rec), &st->last);
+			summary_release(&st->last);
+			st->u.l.head = rec;
+			st->u.l.bytes += len;
+		}
+	}
+	else if (st->nsess > 0)
 	{
 		reserve_sessions(st, st->nsess);
 		st->sess[st->nsess - 1] = st->last;
@@ -466,6 +621,7 @@ merge_sorted(SessState *st, SessSummary *b, int32 nb)
 
 	if (nb == 0)
 		return;
+	unlog(st);
 	if (nsess == 0 || b[0].start >= st->last.start)
 	{
 		/*
@@ -549,6 +705,7 @@ add_sessions_mode(SessState *st, const SessInput *in)
 		summary_from_input(st->cxt, push_session(st), in, day);
 		return;
 	}
+	unlog(st);
 	if (st->npend >= st->pendcap)
 	{
 		int32		cap = Max(PENDING_MIN, st->pendcap * 2);
@@ -591,17 +748,17 @@ event_cmp(const void *a, const void *b)
 static void
 grow_events(SessState *st, int64 need)
 {
-	if (need > st->evcap)
+	if (need > st->u.e.evcap)
 	{
-		int64		newcap = Max(need, Max(16, st->evcap * 2));
+		int64		newcap = Max(need, Max(16, st->u.e.evcap * 2));
 
 		if ((Size) newcap * sizeof(SessEventRec) > MaxAllocHugeSize)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many events in one session state")));
-		st->ev = st->ev ? repalloc_huge(st->ev, newcap * sizeof(SessEventRec))
+		st->u.e.ev = st->u.e.ev ? repalloc_huge(st->u.e.ev, newcap * sizeof(SessEventRec))
 			: MemoryContextAllocHuge(st->cxt, newcap * sizeof(SessEventRec));
-		st->evcap = newcap;
+		st->u.e.evcap = newcap;
 	}
 }
 
@@ -626,14 +783,14 @@ add_events_mode(SessState *st, const SessInput *in)
 {
 	SessEventRec *e;
 
-	grow_events(st, st->nev + 1);
-	e = &st->ev[st->nev];
+	grow_events(st, st->u.e.nev + 1);
+	e = &st->u.e.ev[st->u.e.nev];
 	event_set(st->cxt, e, in->ts, in->timeout_us, in->engagement_ms,
 			  in->start_event, in->eid, in->eid_len, in->key, in->key_len,
 			  in->view, in->view_len);
-	if (st->nev > 0 && st->ev_sorted && event_cmp(&st->ev[st->nev - 1], e) > 0)
+	if (st->u.e.nev > 0 && st->ev_sorted && event_cmp(&st->u.e.ev[st->u.e.nev - 1], e) > 0)
 		st->ev_sorted = false;
-	st->nev++;
+	st->u.e.nev++;
 }
 
 void
@@ -659,7 +816,7 @@ sess_state_normalize(SessState *st)
 		flush_pending(st);
 	else if (!st->ev_sorted)
 	{
-		qsort(st->ev, st->nev, sizeof(SessEventRec), event_cmp);
+		qsort(st->u.e.ev, st->u.e.nev, sizeof(SessEventRec), event_cmp);
 		st->ev_sorted = true;
 	}
 }
@@ -689,6 +846,8 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 				 errdetail("Only states built with the same timeout, max_duration, day_boundary, split rules and engagement thresholds can be merged."),
 				 errhint("Rebuild one of the states with the rules of the other.")));
 	Assert(!consume || src->cxt == dst->cxt);
+	unlog(dst);
+	unlog(src);
 
 	if (src->timeout_per_row)
 		dst->timeout_per_row = true;
@@ -743,24 +902,24 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 	{
 		int64		i;
 
-		grow_events(dst, dst->nev + src->nev);
-		for (i = 0; i < src->nev; i++)
+		grow_events(dst, dst->u.e.nev + src->u.e.nev);
+		for (i = 0; i < src->u.e.nev; i++)
 		{
-			SessEventRec *e = &src->ev[i];
+			SessEventRec *e = &src->u.e.ev[i];
 
 			CHECK_FOR_INTERRUPTS();
 			if (consume)
-				dst->ev[dst->nev++] = *e;
+				dst->u.e.ev[dst->u.e.nev++] = *e;
 			else
-				event_set(dst->cxt, &dst->ev[dst->nev++], e->ts, e->timeout_us,
+				event_set(dst->cxt, &dst->u.e.ev[dst->u.e.nev++], e->ts, e->timeout_us,
 						  e->engagement_ms, e->start_event, e->eid.p, e->eid.len,
 						  e->key.p, e->key.len, e->view.p, e->view.len);
 		}
-		dst->ev_sorted = (src->nev == 0 && dst->ev_sorted);
+		dst->ev_sorted = (src->u.e.nev == 0 && dst->ev_sorted);
 		if (consume)
 		{
-			if (src->ev)
-				pfree(src->ev);
+			if (src->u.e.ev)
+				pfree(src->u.e.ev);
 			pfree(src);
 		}
 	}
@@ -795,9 +954,9 @@ sess_state_sessions(SessState *st, int64 *count)
 	Assert(st->rules->mode == SESS_MODE_EVENTS);
 	sess_state_normalize(st);
 	memset(&tr, 0, sizeof(tr));
-	for (i = 0; i < st->nev; i++)
+	for (i = 0; i < st->u.e.nev; i++)
 	{
-		SessEventRec *e = &st->ev[i];
+		SessEventRec *e = &st->u.e.ev[i];
 		SessEvent	se;
 		SessReason	r;
 		SessInput	in;
@@ -809,7 +968,7 @@ sess_state_sessions(SessState *st, int64 *count)
 		day = rules_day(st->rules, e->ts);
 		se.day_changed = (i > 0 && day != prev_day);
 		prev_day = day;
-		se.key_changed = (i > 0 && keys_differ(&st->ev[i - 1], e));
+		se.key_changed = (i > 0 && keys_differ(&st->u.e.ev[i - 1], e));
 		se.start_event = e->start_event;
 		r = sess_step(&tr, &se);
 
@@ -894,6 +1053,44 @@ str_size(int32 len)
 	return 4 + Max(len, 0);
 }
 
+/* Bytes of a session in the binary form. */
+static Size
+session_wire_size(const SessSummary *s)
+{
+	Size		size = SZ_SESSION_MIN;
+
+	if (s->views > 0)
+		size += 2 * 8 + str_size(s->entry.eid_len) + str_size(s->entry.view_len) +
+			str_size(s->exit.eid_len) + str_size(s->exit.view_len);
+	return size;
+}
+
+/* Write a session in the binary form; returns the end. */
+static char *
+write_session(char *p, const SessSummary *s)
+{
+	p = sess_put_i64(p, s->start);
+	p = sess_put_i64(p, s->end);
+	p = sess_put_i64(p, s->expiry);
+	p = sess_put_i32(p, s->day);
+	p = sess_put_i64(p, s->events);
+	p = sess_put_i64(p, s->views);
+	p = sess_put_i64(p, s->engagement_ms);
+	if (s->views > 0)
+	{
+		const SessView *vs[2] = {&s->entry, &s->exit};
+		int			k;
+
+		for (k = 0; k < 2; k++)
+		{
+			p = sess_put_i64(p, vs[k]->ts);
+			p = w_str(p, view_eid(vs[k]), vs[k]->eid_len);
+			p = w_str(p, sess_view_name(vs[k]), vs[k]->view_len);
+		}
+	}
+	return p;
+}
+
 bytea *
 sess_state_serialize(SessState *st)
 {
@@ -911,23 +1108,22 @@ sess_state_serialize(SessState *st)
 
 	/* exact size first, then one allocation */
 	size = VARHDRSZ + SZ_HEADER_SIZE + Max(tzlen, 0);
-	if (r->mode == SESS_MODE_SESSIONS)
+	if (r->mode == SESS_MODE_SESSIONS && st->use_log)
+	{
+		size += st->u.l.bytes;
+		if (st->nsess > 0)
+			size += session_wire_size(&st->last);
+	}
+	else if (r->mode == SESS_MODE_SESSIONS)
 	{
 		for (i = 0; i < st->nsess; i++)
-		{
-			SessSummary *s = state_session(st, i);
-
-			size += SZ_SESSION_MIN;
-			if (s->views > 0)
-				size += 2 * 8 + str_size(s->entry.eid_len) + str_size(s->entry.view_len) +
-					str_size(s->exit.eid_len) + str_size(s->exit.view_len);
-		}
+			size += session_wire_size(state_session(st, i));
 	}
 	else
 	{
-		for (i = 0; i < st->nev; i++)
-			size += 8 * 3 + 1 + str_size(st->ev[i].eid.len) +
-				str_size(st->ev[i].key.len) + str_size(st->ev[i].view.len);
+		for (i = 0; i < st->u.e.nev; i++)
+			size += 8 * 3 + 1 + str_size(st->u.e.ev[i].eid.len) +
+				str_size(st->u.e.ev[i].key.len) + str_size(st->u.e.ev[i].view.len);
 	}
 	if (size > MaxAllocSize)
 		ereport(ERROR,
@@ -952,40 +1148,39 @@ sess_state_serialize(SessState *st)
 	p = sess_put_i64(p, r->engaged_duration_ms);
 	p = sess_put_i32(p, r->engaged_views);
 	p = w_str(p, r->tzname, tzlen);
-	if (r->mode == SESS_MODE_SESSIONS)
+	if (r->mode == SESS_MODE_SESSIONS && st->use_log)
+	{
+		SessLogRec *rec;
+		char	   *q;
+
+		/*
+		 * The records, newest first in the chain, are copied from the end of
+		 * their place backwards; `last` follows them.
+		 */
+		p = sess_put_i64(p, st->nsess);
+		q = buf + size - (st->nsess > 0 ? session_wire_size(&st->last) : 0);
+		if (st->nsess > 0)
+			write_session(q, &st->last);
+		for (rec = st->u.l.head; rec != NULL; rec = rec->prev)
+		{
+			q -= rec->len;
+			memcpy(q, SESS_LOGREC_DATA(rec), rec->len);
+		}
+		Assert(q == p);
+		p = buf + size;
+	}
+	else if (r->mode == SESS_MODE_SESSIONS)
 	{
 		p = sess_put_i64(p, st->nsess);
 		for (i = 0; i < st->nsess; i++)
-		{
-			SessSummary *s = state_session(st, i);
-
-			p = sess_put_i64(p, s->start);
-			p = sess_put_i64(p, s->end);
-			p = sess_put_i64(p, s->expiry);
-			p = sess_put_i32(p, s->day);
-			p = sess_put_i64(p, s->events);
-			p = sess_put_i64(p, s->views);
-			p = sess_put_i64(p, s->engagement_ms);
-			if (s->views > 0)
-			{
-				SessView   *vs[2] = {&s->entry, &s->exit};
-				int			k;
-
-				for (k = 0; k < 2; k++)
-				{
-					p = sess_put_i64(p, vs[k]->ts);
-					p = w_str(p, view_eid(vs[k]), vs[k]->eid_len);
-					p = w_str(p, sess_view_name(vs[k]), vs[k]->view_len);
-				}
-			}
-		}
+			p = write_session(p, state_session(st, i));
 	}
 	else
 	{
-		p = sess_put_i64(p, st->nev);
-		for (i = 0; i < st->nev; i++)
+		p = sess_put_i64(p, st->u.e.nev);
+		for (i = 0; i < st->u.e.nev; i++)
 		{
-			SessEventRec *e = &st->ev[i];
+			SessEventRec *e = &st->u.e.ev[i];
 
 			p = sess_put_i64(p, e->ts);
 			p = sess_put_i64(p, e->timeout_us);
@@ -1329,11 +1524,11 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 			viewlen = get_str(&r, &view, true, "view name");
 			if (!r.rules.key_rules && (keylen >= 0 || se != 0))
 				corrupt("split key or start flag without split rules");
-			event_set(cxt, &st->ev[st->nev], ts, timeout_us, engagement_ms,
+			event_set(cxt, &st->u.e.ev[st->u.e.nev], ts, timeout_us, engagement_ms,
 					  se == 1, eid, eidlen, key, keylen, view, viewlen);
-			if (st->nev > 0 && event_cmp(&st->ev[st->nev - 1], &st->ev[st->nev]) > 0)
+			if (st->u.e.nev > 0 && event_cmp(&st->u.e.ev[st->u.e.nev - 1], &st->u.e.ev[st->u.e.nev]) > 0)
 				corrupt("events out of order");
-			st->nev++;
+			st->u.e.nev++;
 		}
 		if (r.off != r.len)
 			corrupt("trailing bytes");

@@ -141,6 +141,36 @@ typedef struct SessInput
 } SessInput;
 
 /*
+ * The session log: where the transition function of one aggregate call puts
+ * the sessions its states complete, one after the other in one arena,
+ * rather than in an array per state.  A record is a session in its binary
+ * form (the bytes sess_state_serialize() writes for it), chained to the
+ * state's previous record.  Events in time order thus write completed
+ * sessions sequentially, and serializing copies their bytes.  The log lives
+ * in the aggregate's memory context and is forgotten when that is reset.
+ */
+typedef struct SessLogRec
+{
+	struct SessLogRec *prev;	/* the state's previous completed session */
+	int32		len;			/* bytes of the session's binary form */
+} SessLogRec;
+
+#define SESS_LOGREC_HDR		MAXALIGN(sizeof(SessLogRec))
+#define SESS_LOGREC_DATA(rec)	((char *) (rec) + SESS_LOGREC_HDR)
+
+typedef struct SessLog
+{
+	MemoryContext cxt;			/* the aggregate context it lives in */
+	char	   *cur;			/* free space of the current block */
+	char	   *end;
+	Size		next_block;		/* size of the next block */
+	struct SessLog **owner;		/* cleared when cxt is reset */
+	MemoryContextCallback reset_cb;
+} SessLog;
+
+extern SessLog *sess_log_create(MemoryContext cxt, SessLog **owner);
+
+/*
  * The in-memory state (aggregate transition value).  Sessions are kept
  * sorted by start and merged; the last one (the one events in time order go
  * to) is `last`, right after the fields every event reads, and the nsess - 1
@@ -157,21 +187,36 @@ typedef struct SessState
 	int32		npend;
 	bool		timeout_per_row;	/* timeouts come from a per-row expression */
 	bool		ev_sorted;
+	bool		use_log;		/* SESSIONS mode: the sessions before `last`
+								 * are the records of `log_head`, not `sess` */
 	SessSummary last;			/* SESSIONS mode: the latest session, if any */
 	MemoryContext cxt;			/* where every part of the state lives */
 	SessSummary *sess;			/* the sessions before `last` */
 	int32		sesscap;
 	int32		pendcap;
 	SessSummary *pend;			/* SESSIONS mode: out-of-order arrivals */
-	SessEventRec *ev;			/* EVENTS mode */
-	int64		nev;
-	int64		evcap;
+	union
+	{
+		struct					/* EVENTS mode */
+		{
+			SessEventRec *ev;
+			int64		nev;
+			int64		evcap;
+		}			e;
+		struct					/* SESSIONS mode with use_log */
+		{
+			SessLog    *log;
+			SessLogRec *head;	/* the latest record, NULL if none */
+			int64		bytes;	/* binary form of the records */
+		}			l;
+	}			u;
 } SessState;
 
 extern SessRules *sess_rules_copy(MemoryContext cxt, const SessRules *r);
 extern bool sess_rules_equal(const SessRules *a, const SessRules *b);
 
 extern SessState *sess_state_create(MemoryContext cxt, SessRules *rules);
+extern void sess_state_use_log(SessState *st, SessLog *log);
 extern void sess_state_add(SessState *st, const SessInput *in);
 extern void sess_state_merge(SessState *dst, SessState *src,
 							 bool check_timeout, bool consume);
