@@ -332,8 +332,11 @@ text_arg(FunctionCallInfo fcinfo, int argno, const char **p, int32 *len)
 	}
 	else
 	{
-		text	   *t = PG_GETARG_TEXT_PP(argno);
+		struct varlena *t = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 
+		/* PG_GETARG_TEXT_PP without a call for the usual in-line value */
+		if (VARATT_IS_EXTERNAL(t) || VARATT_IS_COMPRESSED(t))
+			t = pg_detoast_datum_packed(t);
 		*p = VARDATA_ANY(t);
 		*len = VARSIZE_ANY_EXHDR(t);
 	}
@@ -347,12 +350,14 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	SessInput	in;
 	AggCache   *cache;
 	Interval   *iv;
+	SessRules  *rules;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "session_agg transition function called in non-aggregate context");
 	cache = agg_cache(fcinfo);
 	if (PG_ARGISNULL(0))
 	{
+		/* (a state, of type internal, only ever comes from an aggregate) */
+		if (!AggCheckCallContext(fcinfo, &aggcxt))
+			elog(ERROR, "session_agg transition function called in non-aggregate context");
 		if (!cache->timeout_checked)
 		{
 			/*
@@ -365,21 +370,19 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 				!arg_is_constant(fcinfo, TA_TIMEOUT);
 			cache->timeout_checked = true;
 		}
-		st = sess_state_create(aggcxt, new_state_rules(fcinfo, cache, aggcxt));
-		st->timeout_per_row = cache->timeout_per_row;
+		rules = new_state_rules(fcinfo, cache, aggcxt);
 
 		/*
 		 * Completed sessions go to one log per aggregate context.  Should
 		 * another context hold states of this call at the same time (sorted
 		 * grouping sets), its states keep their sessions in arrays.
 		 */
-		if (st->rules->mode == SESS_MODE_SESSIONS)
-		{
-			if (cache->log == NULL)
-				sess_log_create(aggcxt, &cache->log);
-			if (cache->log->cxt == aggcxt)
-				sess_state_use_log(st, cache->log);
-		}
+		if (rules->mode == SESS_MODE_SESSIONS && cache->log == NULL)
+			sess_log_create(aggcxt, &cache->log);
+		st = sess_state_create(aggcxt, rules);
+		if (rules->mode == SESS_MODE_SESSIONS && cache->log->cxt == aggcxt)
+			sess_state_use_log(st, cache->log);
+		st->timeout_per_row = cache->timeout_per_row;
 	}
 	else
 		st = (SessState *) PG_GETARG_POINTER(0);

@@ -29,6 +29,8 @@
  * the context for every group), then doubling */
 #define LOG_BLOCK_MIN	512
 #define LOG_BLOCK_MAX	(1024 * 1024)
+/* the aggregates declare SSPACE = 256 */
+StaticAssertDecl(sizeof(SessState) <= 256, "SessState grew beyond 256 bytes");
 
 static Size session_wire_size(const SessSummary *s);
 static char *write_session(char *p, const SessSummary *s);
@@ -578,6 +580,11 @@ push_session(SessState *st)
 {
 	if (st->use_log)
 	{
+		/* no more than a session array could hold, as everywhere */
+		if (st->nsess > (int32) (MaxAllocSize / sizeof(SessSummary)))
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many sessions in one session state")));
 		if (st->nsess > 0)
 		{
 			Size		len = session_wire_size(&st->last);

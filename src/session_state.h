@@ -26,9 +26,12 @@
  * Memory layout: a hash aggregate keeps one state per user and its
  * transition function reaches a random one for every event, so what an event
  * that arrives in time order needs (the state's header and its last session,
- * view names included) sits in one small allocation; the earlier sessions
- * live in a separate array.  The rules, equal for every group of one
- * aggregate call, are shared by pointer.
+ * view names included) sits in one small allocation (made right after the
+ * group's hash table entry, close to it in memory).  The earlier sessions of a state the
+ * aggregate builds go to the session log below; those of other states (read
+ * from their binary form, merged), and of any state once an event arrives
+ * before its last session, live in an array.  The rules, equal for every
+ * group of one aggregate call, are shared by pointer.
  *
  *-------------------------------------------------------------------------
  */
@@ -147,7 +150,10 @@ typedef struct SessInput
  * form (the bytes sess_state_serialize() writes for it), chained to the
  * state's previous record.  Events in time order thus write completed
  * sessions sequentially, and serializing copies their bytes.  The log lives
- * in the aggregate's memory context and is forgotten when that is reset.
+ * in the aggregate's memory context and is forgotten when that is reset.  A
+ * state that leaves the log (an event before its last session, a merge)
+ * copies its sessions to an array and leaves its records behind, unused,
+ * until then: at most twice the memory of its sessions.
  */
 typedef struct SessLogRec
 {
@@ -188,7 +194,7 @@ typedef struct SessState
 	bool		timeout_per_row;	/* timeouts come from a per-row expression */
 	bool		ev_sorted;
 	bool		use_log;		/* SESSIONS mode: the sessions before `last`
-								 * are the records of `log_head`, not `sess` */
+								 * are the records of u.l.head, not `sess` */
 	SessSummary last;			/* SESSIONS mode: the latest session, if any */
 	MemoryContext cxt;			/* where every part of the state lives */
 	SessSummary *sess;			/* the sessions before `last` */
