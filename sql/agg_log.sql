@@ -77,6 +77,45 @@ SELECT pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
        pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng, id, NULL) AS st
                       FROM (SELECT * FROM lg ORDER BY ts) s GROUP BY u$q$, 'ref_id') AS hash_with_ids;
 
+-- Input that is not in time order: a scan that starts in the middle of the
+-- table (synchronized scans) gives every user two runs of ordered events;
+-- jitter moves events a little back; a few shuffled users get more runs
+-- than a state keeps in the log; the rest of the users stay in order.
+SELECT pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
+                      FROM (SELECT * FROM lg ORDER BY ts >= '2026-05-02 12:00' DESC, ts) s
+                      GROUP BY u$q$) AS rotated,
+       pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
+                      FROM (SELECT * FROM lg ORDER BY ts >= '2026-05-03' DESC,
+                                                      ts >= '2026-05-02' DESC, ts) s
+                      GROUP BY u$q$) AS three_runs,
+       pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
+                      FROM (SELECT * FROM lg ORDER BY ts + random() * interval '40 min') s
+                      GROUP BY u$q$) AS jitter,
+       pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
+                      FROM (SELECT * FROM lg
+                            ORDER BY CASE WHEN u < 'user020' THEN random() END, ts) s
+                      GROUP BY u$q$) AS some_shuffled,
+       pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng, id, NULL) AS st
+                      FROM (SELECT * FROM lg ORDER BY ts >= '2026-05-02 12:00' DESC, ts) s
+                      GROUP BY u$q$, 'ref_id') AS rotated_with_ids;
+
+-- The same under the day rule (sessions end at local midnight), whose runs
+-- must not join across it.
+CREATE TEMP TABLE ref_day AS
+SELECT u, session_merge(st ORDER BY ts) AS st
+FROM (SELECT u, ts, session_agg(ts, '30 min', view, eng, NULL,
+                                session_rules(day_boundary => 'America/New_York')) AS st
+      FROM lg GROUP BY u, ts, view, eng, id) e
+GROUP BY u;
+SELECT pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng, NULL,
+                                          session_rules(day_boundary => 'America/New_York')) AS st
+                      FROM (SELECT * FROM lg ORDER BY ts >= '2026-05-02 04:10' DESC, ts) s
+                      GROUP BY u$q$, 'ref_day') AS rotated_day,
+       pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng, NULL,
+                                          session_rules(day_boundary => 'America/New_York')) AS st
+                      FROM (SELECT * FROM lg ORDER BY ts + random() * interval '40 min') s
+                      GROUP BY u$q$, 'ref_day') AS jitter_day;
+
 SET work_mem = '64kB';
 SET hash_mem_multiplier = 1;
 SELECT pg_temp.hashagg_batches($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st

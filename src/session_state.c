@@ -25,6 +25,9 @@
 
 #define PENDING_MIN	64
 
+/* Most runs a state in the log holds before it moves to its array. */
+#define MAX_RUNS	4
+
 /* blocks of the session log: the first small (sorted aggregation resets
  * the context for every group), then doubling */
 #define LOG_BLOCK_MIN	512
@@ -447,6 +450,7 @@ sess_state_use_log(SessState *st, SessLog *log)
 {
 	Assert(st->rules->mode == SESS_MODE_SESSIONS && st->nsess == 0);
 	st->use_log = true;
+	st->runs = 1;
 	st->u.l.log = log;
 	st->u.l.head = NULL;
 	st->u.l.bytes = 0;
@@ -490,26 +494,33 @@ read_session(const char *p, MemoryContext cxt, SessSummary *s)
 
 static void reserve_sessions(SessState *st, int64 n);
 
+static int	summary_start_cmp(const void *a, const void *b);
+
 /*
  * Move the sessions of a state's log records to its session array, for the
- * operations that need them there (out-of-order events, merges).  The
- * records stay in the log, unused, until its context is reset.
+ * operations that need them there (merges, reading out a state of several
+ * runs, events out of order beyond what runs absorb).  Several runs are
+ * merged into one: sorted by start, each session joining the one before it
+ * when sess_joins() says so.  The records stay in the log, unused, until its
+ * context is reset.
  */
 static void
 unlog(SessState *st)
 {
 	SessLogRec *rec;
 	int32		i;
+	int32		n;
+	int32		nsess = st->nsess;
 
 	if (!st->use_log)
 		return;
 	rec = st->u.l.head;
 	st->use_log = false;
 	memset(&st->u, 0, sizeof(st->u));
-	if (st->nsess <= 1)
+	if (nsess <= 1)
 		return;
-	reserve_sessions(st, st->nsess - 1);
-	for (i = st->nsess - 2; i >= 0; i--)
+	reserve_sessions(st, nsess);
+	for (i = nsess - 2; i >= 0; i--)
 	{
 		CHECK_FOR_INTERRUPTS();
 		Assert(rec != NULL);
@@ -517,6 +528,25 @@ unlog(SessState *st)
 		rec = rec->prev;
 	}
 	Assert(rec == NULL);
+	if (st->runs <= 1)
+		return;
+
+	/* one sweep over all the sessions in start order, `last` included */
+	st->sess[nsess - 1] = st->last;
+	qsort(st->sess, nsess, sizeof(SessSummary), summary_start_cmp);
+	n = 1;
+	for (i = 1; i < nsess; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (sess_joins(st->sess[n - 1].expiry, st->sess[n - 1].day,
+					   st->sess[i].start, st->sess[i].day))
+			summary_absorb(&st->sess[n - 1], &st->sess[i]);
+		else if (n++ != i)
+			st->sess[n - 1] = st->sess[i];	/* takes the views */
+	}
+	st->last = st->sess[n - 1];
+	st->nsess = n;
+	st->runs = 1;
 }
 
 /*
@@ -592,6 +622,7 @@ push_session(SessState *st)
 
 			rec->prev = st->u.l.head;
 			rec->len = (int32) len;
+			rec->run_end = false;
 			write_session(SESS_LOGREC_DATA(rec), &st->last);
 			summary_release(&st->last);
 			st->u.l.head = rec;
@@ -690,6 +721,16 @@ flush_pending(SessState *st)
 	st->npend = 0;
 }
 
+/* The latest record of a state in the log: its expiry and day. */
+static inline void
+head_expiry(const SessState *st, TimestampTz *expiry, int32 *day)
+{
+	const char *p = SESS_LOGREC_DATA(st->u.l.head);
+
+	*expiry = sess_get_i64(p + 16);
+	*day = sess_get_i32(p + 24);
+}
+
 static void
 add_sessions_mode(SessState *st, const SessInput *in)
 {
@@ -711,6 +752,46 @@ add_sessions_mode(SessState *st, const SessInput *in)
 	{
 		summary_from_input(st->cxt, push_session(st), in, day);
 		return;
+	}
+	if (st->use_log)
+	{
+		TimestampTz hexp;
+		int32		hday;
+
+		/*
+		 * Before the last session's start.  An event that joins the last
+		 * session but not the one before it (in the log) extends it
+		 * backwards: jitter in otherwise ordered input.  Otherwise the event
+		 * starts a new run: the state is then the union of runs, each built
+		 * in order as if it were a state of its own, merged when read.  A
+		 * scan that starts in the middle of a table (synchronized scans)
+		 * gives every user two runs.  Past MAX_RUNS the state moves to its
+		 * array and the pending list.
+		 */
+		if (sess_joins(sess_add_usec(in->ts, in->timeout_us), day,
+					   st->last.start, st->last.day))
+		{
+			if (st->u.l.head == NULL)
+			{
+				summary_add_input(st->cxt, &st->last, in);
+				return;
+			}
+			head_expiry(st, &hexp, &hday);
+			if (!sess_joins(hexp, hday, in->ts, day))
+			{
+				summary_add_input(st->cxt, &st->last, in);
+				return;
+			}
+		}
+		if (st->runs < MAX_RUNS)
+		{
+			SessSummary *d = push_session(st);
+
+			st->runs++;
+			st->u.l.head->run_end = true;
+			summary_from_input(st->cxt, d, in, day);
+			return;
+		}
 	}
 	unlog(st);
 	if (st->npend >= st->pendcap)
@@ -820,7 +901,11 @@ void
 sess_state_normalize(SessState *st)
 {
 	if (st->rules->mode == SESS_MODE_SESSIONS)
+	{
+		if (st->use_log && st->runs > 1)
+			unlog(st);
 		flush_pending(st);
+	}
 	else if (!st->ev_sorted)
 	{
 		qsort(st->u.e.ev, st->u.e.nev, sizeof(SessEventRec), event_cmp);
@@ -1060,6 +1145,110 @@ str_size(int32 len)
 	return 4 + Max(len, 0);
 }
 
+/* Start, end, expiry and day of an element of runs_in_order(). */
+static void
+run_elem(const SessState *st, const SessLogRec *rec, TimestampTz *start,
+		 TimestampTz *end, TimestampTz *expiry, int32 *day)
+{
+	if (rec == NULL)
+	{
+		*start = st->last.start;
+		*end = st->last.end;
+		*expiry = st->last.expiry;
+		*day = st->last.day;
+	}
+	else
+	{
+		const char *p = SESS_LOGREC_DATA(rec);
+
+		*start = sess_get_i64(p);
+		*end = sess_get_i64(p + 8);
+		*expiry = sess_get_i64(p + 16);
+		*day = sess_get_i32(p + 24);
+	}
+}
+
+/*
+ * The sessions of a state in the log made of several runs, in start order,
+ * when the runs follow one another in time without joining (as when a scan
+ * starts in the middle of the table: the later events come first): its
+ * records, and NULL standing for `last`.  NULL when the runs overlap or
+ * join; they must then be merged (unlog).
+ */
+static SessLogRec **
+runs_in_order(const SessState *st)
+{
+	int32		n = st->nsess - 1;	/* records */
+	SessLogRec **recs = palloc((n + 1) * sizeof(SessLogRec *));
+	SessLogRec **out;
+	SessLogRec *rec = st->u.l.head;
+	int32		first[MAX_RUNS + 1];
+	int			order[MAX_RUNS];
+	TimestampTz fstart[MAX_RUNS];
+	int			nr = 1;
+	int			i;
+	int			k;
+	int32		o;
+
+	for (i = n - 1; i >= 0; i--)
+	{
+		recs[i] = rec;
+		rec = rec->prev;
+	}
+	recs[n] = NULL;				/* `last`, in the latest run */
+	first[0] = 0;
+	for (i = 0; i < n; i++)
+		if (recs[i]->run_end)
+		{
+			Assert(nr < MAX_RUNS);
+			first[nr++] = i + 1;
+		}
+	first[nr] = n + 1;
+	Assert(nr == st->runs);
+
+	/* the runs by the start of their first session */
+	for (k = 0; k < nr; k++)
+	{
+		TimestampTz e,
+					x;
+		int32		d;
+
+		run_elem(st, recs[first[k]], &fstart[k], &e, &x, &d);
+		for (i = k; i > 0 && fstart[order[i - 1]] > fstart[k]; i--)
+			order[i] = order[i - 1];
+		order[i] = k;
+	}
+	for (k = 1; k < nr; k++)
+	{
+		int			a = order[k - 1];
+		int			b = order[k];
+		TimestampTz as,
+					ae,
+					ax,
+					bs,
+					be,
+					bx;
+		int32		ad,
+					bd;
+
+		run_elem(st, recs[first[a + 1] - 1], &as, &ae, &ax, &ad);
+		run_elem(st, recs[first[b]], &bs, &be, &bx, &bd);
+		if (bs <= ae || sess_joins(ax, ad, bs, bd))
+		{
+			pfree(recs);
+			return NULL;
+		}
+	}
+	out = palloc((n + 1) * sizeof(SessLogRec *));
+	o = 0;
+	for (k = 0; k < nr; k++)
+		for (i = first[order[k]]; i < first[order[k] + 1]; i++)
+			out[o++] = recs[i];
+	Assert(o == n + 1);
+	pfree(recs);
+	return out;
+}
+
 /* Bytes of a session in the binary form. */
 static Size
 session_wire_size(const SessSummary *s)
@@ -1108,9 +1297,17 @@ sess_state_serialize(SessState *st)
 	uint8		flags = 0;
 	char	   *buf;
 	char	   *p;
+	SessLogRec **runs = NULL;
 
-	sess_state_normalize(st);
 	r = st->rules;
+	if (r->mode == SESS_MODE_SESSIONS && st->use_log && st->runs > 1)
+	{
+		runs = runs_in_order(st);
+		if (runs == NULL)
+			unlog(st);			/* the runs overlap: merge them */
+	}
+	if (runs == NULL)
+		sess_state_normalize(st);
 	tzlen = r->tzname ? (int32) strlen(r->tzname) : -1;
 
 	/* exact size first, then one allocation */
@@ -1155,7 +1352,23 @@ sess_state_serialize(SessState *st)
 	p = sess_put_i64(p, r->engaged_duration_ms);
 	p = sess_put_i32(p, r->engaged_views);
 	p = w_str(p, r->tzname, tzlen);
-	if (r->mode == SESS_MODE_SESSIONS && st->use_log)
+	if (runs != NULL)
+	{
+		/* several runs, one after the other: their sessions in order */
+		p = sess_put_i64(p, st->nsess);
+		for (i = 0; i < st->nsess; i++)
+		{
+			if (runs[i] == NULL)
+				p = write_session(p, &st->last);
+			else
+			{
+				memcpy(p, SESS_LOGREC_DATA(runs[i]), runs[i]->len);
+				p += runs[i]->len;
+			}
+		}
+		pfree(runs);
+	}
+	else if (r->mode == SESS_MODE_SESSIONS && st->use_log)
 	{
 		SessLogRec *rec;
 		char	   *q;

@@ -151,14 +151,15 @@ typedef struct SessInput
  * state's previous record.  Events in time order thus write completed
  * sessions sequentially, and serializing copies their bytes.  The log lives
  * in the aggregate's memory context and is forgotten when that is reset.  A
- * state that leaves the log (an event before its last session, a merge)
- * copies its sessions to an array and leaves its records behind, unused,
- * until then: at most twice the memory of its sessions.
+ * state that leaves the log (a merge, or events out of order beyond what
+ * runs absorb) copies its sessions to an array and leaves its records
+ * behind, unused, until then.
  */
 typedef struct SessLogRec
 {
 	struct SessLogRec *prev;	/* the state's previous completed session */
 	int32		len;			/* bytes of the session's binary form */
+	bool		run_end;		/* the last session of a run (see `runs`) */
 } SessLogRec;
 
 #define SESS_LOGREC_HDR		MAXALIGN(sizeof(SessLogRec))
@@ -195,6 +196,9 @@ typedef struct SessState
 	bool		ev_sorted;
 	bool		use_log;		/* SESSIONS mode: the sessions before `last`
 								 * are the records of u.l.head, not `sess` */
+	uint8		runs;			/* with use_log: the records and `last` form
+								 * this many runs, each sorted and merged in
+								 * itself (see add_sessions_mode) */
 	SessSummary last;			/* SESSIONS mode: the latest session, if any */
 	MemoryContext cxt;			/* where every part of the state lives */
 	SessSummary *sess;			/* the sessions before `last` */
