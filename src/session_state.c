@@ -5,11 +5,13 @@
  *
  * See session_state.h for the two modes.  In SESSIONS mode events that
  * arrive in time order go straight to the last session (the common case:
- * O(1) per event).  Events that arrive earlier than the last session's start
- * wait in a pending list; when it holds as many entries as there are
- * sessions (at least 64), it is sorted and swept into the session list in
- * one pass.  Memory stays O(sessions) and the cost O(log) per event on any
- * input order.
+ * O(1) per event), completed sessions to the session log.  Events that
+ * arrive earlier than the last session's start start a new run in the log
+ * (a few runs at most); past that, the state moves its sessions to an array
+ * and such events wait in a pending list; when it holds as many entries as
+ * there are sessions (at least 4), it is sorted and swept into the session
+ * list in one pass.  Memory stays O(sessions) and the cost O(log) per event
+ * on any input order.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,7 +25,7 @@
 
 #include "session_state.h"
 
-#define PENDING_MIN	64
+#define PENDING_MIN	4
 
 /* Most runs a state in the log holds before it moves to its array. */
 #define MAX_RUNS	4
