@@ -186,3 +186,72 @@ FROM ((SELECT s.* FROM (SELECT u, session_agg(ts, '30 min', view, eng) AS st
        EXCEPT ALL
        SELECT s.* FROM (SELECT u, session_agg(ts, '30 min', view, eng) AS st
                         FROM (SELECT * FROM lg ORDER BY ts) o GROUP BY u) x, sessions(x.st) s)) d;
+
+-- Randomized: users with 1 to 60 events on minute slots (ties and gaps of
+-- exactly the timeout are common), per-row timeouts from 1 minute to 3
+-- hours or a constant one, with and without the day rule (New York: its
+-- midnight in UTC evening), each read in 10 orders (sorted, descending,
+-- rotated once and twice at random points, jittered, shuffled, in shuffled
+-- or descending blocks), through an ordered aggregate and through a
+-- HashAggregate over an ordered subquery.  Every state must equal the one
+-- merged from one-event states.
+CREATE FUNCTION pg_temp.order_fuzz(seed float8, nusers int, maxev int, span_min int,
+                                   dayrule bool, perrow bool)
+RETURNS TABLE (ordname text, diffs bigint) LANGUAGE plpgsql AS $$
+DECLARE
+    o text;
+    rules text := CASE WHEN dayrule THEN 'session_rules(day_boundary => ''America/New_York'')'
+                       ELSE 'NULL' END;
+    tmo text := CASE WHEN perrow THEN 'tmo' ELSE '''30 min''::interval' END;
+BEGIN
+    PERFORM setseed(seed);
+    DROP TABLE IF EXISTS fz_ev, fz_cut, fz_ref;
+    CREATE TEMP TABLE fz_ev AS
+    SELECT u, e AS rid,
+           timestamptz '2026-05-01 20:00' + floor(random() * span_min) * interval '1 min' AS ts,
+           (ARRAY[1, 5, 10, 15, 30, 60, 180])[1 + floor(random() * 7)::int] * interval '1 min' AS tmo,
+           CASE WHEN random() < 0.3 THEN NULL ELSE '/p' || floor(random() * 3) END AS view,
+           floor(random() * 4)::bigint AS eng,
+           CASE WHEN random() < 0.3 THEN NULL ELSE 'e' || floor(random() * 3) END AS id,
+           random() AS r1, random() AS r2
+    FROM generate_series(1, nusers) u, LATERAL generate_series(1, 1 + (random() * maxev)::int + u * 0) e;
+    CREATE TEMP TABLE fz_cut AS
+    SELECT u, timestamptz '2026-05-01 20:00' + floor(random() * span_min) * interval '1 min' AS c1,
+           timestamptz '2026-05-01 20:00' + floor(random() * span_min) * interval '1 min' AS c2,
+           1 + floor(random() * 6)::int AS k
+    FROM generate_series(1, nusers) u;
+    EXECUTE format($q$CREATE TEMP TABLE fz_ref AS
+        SELECT u, session_merge(st ORDER BY ts) AS st
+        FROM (SELECT u, rid, ts, session_agg(ts, %s, view, eng, id, %s) AS st
+              FROM fz_ev GROUP BY u, rid, ts) x
+        GROUP BY u$q$, tmo, rules);
+    FOREACH o IN ARRAY ARRAY['ts', 'ts DESC', 'ts >= c1 DESC, ts', 'ts >= c1 DESC, ts >= c2 DESC, ts',
+                             'ts + r1 * interval ''40 min''', 'ts + r1 * tmo', 'r1',
+                             'floor(r1 * k), ts', 'floor(r1 * k), ts DESC', 'floor(r1 * 2), r2'] LOOP
+        ordname := o;
+        EXECUTE format($q$SELECT count(*) FROM (
+            SELECT u, session_agg(ts, %s, view, eng, id, %s ORDER BY %s) AS st
+            FROM fz_ev JOIN fz_cut USING (u) GROUP BY u) q
+            FULL JOIN fz_ref r USING (u) WHERE q.st::bytea IS DISTINCT FROM r.st::bytea$q$,
+            tmo, rules, o) INTO diffs;
+        RETURN NEXT;
+        ordname := 'hash: ' || o;
+        EXECUTE format($q$SELECT count(*) FROM (
+            SELECT u, session_agg(ts, %s, view, eng, id, %s) AS st
+            FROM (SELECT fz_ev.* FROM fz_ev JOIN fz_cut USING (u) ORDER BY %s) s GROUP BY u) q
+            FULL JOIN fz_ref r USING (u) WHERE q.st::bytea IS DISTINCT FROM r.st::bytea$q$,
+            tmo, rules, o) INTO diffs;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
+SET client_min_messages = warning;
+SELECT count(*) AS checks, count(*) FILTER (WHERE f.diffs <> 0) AS failing,
+       string_agg(DISTINCT c.seed || ': ' || f.ordname, '; ') FILTER (WHERE f.diffs <> 0) AS failures
+FROM (VALUES (0.11, 20, 240, false, false), (0.22, 60, 1440, true, false),
+             (0.33, 5, 60, false, true), (0.44, 60, 3000, true, true),
+             (0.55, 20, 600, true, true), (0.66, 60, 240, false, true),
+             (0.77, 20, 1440, false, false), (0.88, 60, 600, true, false))
+     AS c (seed, maxev, span, dayrule, perrow),
+     LATERAL pg_temp.order_fuzz(c.seed, 60, c.maxev, c.span, c.dayrule, c.perrow) f;
+RESET client_min_messages;

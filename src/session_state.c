@@ -773,7 +773,11 @@ add_sessions_mode(SessState *st, const SessInput *in)
 		if (sess_joins(sess_add_usec(in->ts, in->timeout_us), day,
 					   st->last.start, st->last.day))
 		{
-			if (st->u.l.head == NULL)
+			/*
+			 * (no record, or the latest one ends an earlier run: `last` is
+			 * then the only session of its run, which may grow either way)
+			 */
+			if (st->u.l.head == NULL || st->u.l.head->run_end)
 			{
 				summary_add_input(st->cxt, &st->last, in);
 				return;
