@@ -57,18 +57,11 @@ BEGIN
 END $$;
 
 -- Hash aggregation in memory, and spilling to disk: the hash table's context
--- is reset between batches, and the log with it.
-CREATE FUNCTION pg_temp.hashagg_batches(q text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-        IF line ~ 'Batches: \d+' THEN
-            RETURN substring(line FROM 'Batches: (\d+)')::int;
-        END IF;
-    END LOOP;
-    RAISE EXCEPTION 'no HashAggregate in plan of %', q;
-END $$;
+-- is reset between batches, and the log with it.  pg_temp.plan_number(query,
+-- pattern) reads the batches off its EXPLAIN ANALYZE.
+\set ECHO none
+\i test/plan_number.sql
+\set ECHO all
 
 SELECT pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
                       FROM (SELECT * FROM lg ORDER BY ts) s GROUP BY u$q$) AS hash_in_order,
@@ -118,8 +111,9 @@ SELECT pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng, NULL,
 
 SET work_mem = '64kB';
 SET hash_mem_multiplier = 1;
-SELECT pg_temp.hashagg_batches($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
-                                 FROM (SELECT * FROM lg ORDER BY ts) s GROUP BY u$q$) > 1 AS spills,
+SELECT pg_temp.plan_number($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
+                             FROM (SELECT * FROM lg ORDER BY ts) s GROUP BY u$q$,
+                           'Batches: (\d+)') > 1 AS spills,
        pg_temp.diff($q$SELECT u, session_agg(ts, '30 min', view, eng) AS st
                       FROM (SELECT * FROM lg ORDER BY ts) s GROUP BY u$q$) AS hash_spilled;
 RESET work_mem;

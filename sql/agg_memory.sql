@@ -23,18 +23,10 @@ CREATE TEMP TABLE mem_large_rotated AS
 SELECT * FROM mem_large ORDER BY ts >= timestamptz '2026-01-01' + interval '1000 hours' DESC, ts;
 ANALYZE mem_small, mem_large, mem_large_sorted, mem_large_rotated;
 
--- peak kB of the HashAggregate of a query
-CREATE FUNCTION hashagg_kb(q text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-        IF line ~ 'Memory Usage: \d+kB' THEN
-            RETURN substring(line FROM 'Memory Usage: (\d+)kB')::bigint;
-        END IF;
-    END LOOP;
-    RAISE EXCEPTION 'no HashAggregate memory in plan of %', q;
-END $$;
+-- pg_temp.plan_number(query, pattern): a number read off its EXPLAIN ANALYZE
+\set ECHO none
+\i test/plan_number.sql
+\set ECHO all
 
 -- the answers first: 2,000 sessions each time
 SELECT (SELECT session_count(session_agg(ts, '30 min')) FROM mem_small) AS small,
@@ -43,12 +35,12 @@ SELECT (SELECT session_count(session_agg(ts, '30 min')) FROM mem_small) AS small
        (SELECT session_count(session_agg(ts, '30 min')) FROM mem_large_rotated) AS large_rotated;
 
 WITH m AS (
-  SELECT hashagg_kb('SELECT u, session_agg(ts, ''30 min'') FROM mem_small GROUP BY u') AS small,
-         hashagg_kb('SELECT u, session_agg(ts, ''30 min'') FROM mem_large GROUP BY u') AS large,
-         hashagg_kb('SELECT u, session_agg(ts, ''30 min'') FROM mem_large_sorted GROUP BY u') AS large_sorted,
-         hashagg_kb('SELECT u, session_agg(ts, ''30 min'') FROM mem_large_rotated GROUP BY u') AS large_rotated,
-         hashagg_kb('SELECT u, session_agg(ts, ''30 min'', NULL, NULL, NULL, session_rules(max_duration => ''1 day'')) FROM mem_small GROUP BY u') AS ev_small,
-         hashagg_kb('SELECT u, session_agg(ts, ''30 min'', NULL, NULL, NULL, session_rules(max_duration => ''1 day'')) FROM mem_large GROUP BY u') AS ev_large
+  SELECT pg_temp.plan_number('SELECT u, session_agg(ts, ''30 min'') FROM mem_small GROUP BY u', 'Memory Usage: (\d+)kB') AS small,
+         pg_temp.plan_number('SELECT u, session_agg(ts, ''30 min'') FROM mem_large GROUP BY u', 'Memory Usage: (\d+)kB') AS large,
+         pg_temp.plan_number('SELECT u, session_agg(ts, ''30 min'') FROM mem_large_sorted GROUP BY u', 'Memory Usage: (\d+)kB') AS large_sorted,
+         pg_temp.plan_number('SELECT u, session_agg(ts, ''30 min'') FROM mem_large_rotated GROUP BY u', 'Memory Usage: (\d+)kB') AS large_rotated,
+         pg_temp.plan_number('SELECT u, session_agg(ts, ''30 min'', NULL, NULL, NULL, session_rules(max_duration => ''1 day'')) FROM mem_small GROUP BY u', 'Memory Usage: (\d+)kB') AS ev_small,
+         pg_temp.plan_number('SELECT u, session_agg(ts, ''30 min'', NULL, NULL, NULL, session_rules(max_duration => ''1 day'')) FROM mem_large GROUP BY u', 'Memory Usage: (\d+)kB') AS ev_large
 )
 SELECT large <= small * 1.25 AS shuffled_independent_of_events,
        large_sorted <= small * 1.25 AS sorted_independent_of_events,
@@ -56,4 +48,3 @@ SELECT large <= small * 1.25 AS shuffled_independent_of_events,
        small < 4096 AS small_state_under_4mb,
        ev_large > ev_small * 3 AS events_mode_grows_with_events
 FROM m;
-DROP FUNCTION hashagg_kb(text);

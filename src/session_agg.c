@@ -377,11 +377,14 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 		 * another context hold states of this call at the same time (sorted
 		 * grouping sets), its states keep their sessions in arrays.
 		 */
-		if (rules->mode == SESS_MODE_SESSIONS && cache->log == NULL)
-			sess_log_create(aggcxt, &cache->log);
 		st = sess_state_create(aggcxt, rules);
-		if (rules->mode == SESS_MODE_SESSIONS && cache->log->cxt == aggcxt)
-			sess_state_use_log(st, cache->log);
+		if (rules->mode == SESS_MODE_SESSIONS)
+		{
+			if (cache->log == NULL)
+				sess_log_create(aggcxt, &cache->log);
+			if (cache->log->cxt == aggcxt)
+				sess_state_use_log(st, cache->log);
+		}
 		st->timeout_per_row = cache->timeout_per_row;
 	}
 	else

@@ -497,21 +497,21 @@ read_session(const char *p, MemoryContext cxt, SessSummary *s)
 static void reserve_sessions(SessState *st, int64 n);
 
 static int	summary_start_cmp(const void *a, const void *b);
+static void merge_sorted(SessState *st, SessSummary *b, int32 nb);
 
 /*
  * Move the sessions of a state's log records to its session array, for the
  * operations that need them there (merges, reading out a state of several
  * runs, events out of order beyond what runs absorb).  Several runs are
- * merged into one: sorted by start, each session joining the one before it
- * when sess_joins() says so.  The records stay in the log, unused, until its
- * context is reset.
+ * merged into one (merge_sorted() into the emptied state).  The records stay
+ * in the log, unused, until its context is reset.
  */
 static void
 unlog(SessState *st)
 {
 	SessLogRec *rec;
+	SessSummary *all;
 	int32		i;
-	int32		n;
 	int32		nsess = st->nsess;
 
 	if (!st->use_log)
@@ -533,22 +533,19 @@ unlog(SessState *st)
 	if (st->runs <= 1)
 		return;
 
-	/* one sweep over all the sessions in start order, `last` included */
-	st->sess[nsess - 1] = st->last;
-	qsort(st->sess, nsess, sizeof(SessSummary), summary_start_cmp);
-	n = 1;
-	for (i = 1; i < nsess; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (sess_joins(st->sess[n - 1].expiry, st->sess[n - 1].day,
-					   st->sess[i].start, st->sess[i].day))
-			summary_absorb(&st->sess[n - 1], &st->sess[i]);
-		else if (n++ != i)
-			st->sess[n - 1] = st->sess[i];	/* takes the views */
-	}
-	st->last = st->sess[n - 1];
-	st->nsess = n;
+	/*
+	 * Several runs: all the sessions, `last` included, sorted by start and
+	 * merged into the state emptied of them.
+	 */
+	all = st->sess;
+	all[nsess - 1] = st->last;
+	st->sess = NULL;
+	st->sesscap = 0;
+	st->nsess = 0;
 	st->runs = 1;
+	qsort(all, nsess, sizeof(SessSummary), summary_start_cmp);
+	merge_sorted(st, all, nsess);
+	pfree(all);
 }
 
 /*
@@ -723,14 +720,31 @@ flush_pending(SessState *st)
 	st->npend = 0;
 }
 
-/* The latest record of a state in the log: its expiry and day. */
-static inline void
-head_expiry(const SessState *st, TimestampTz *expiry, int32 *day)
+/*
+ * Start, end, expiry and day of a session of a state in the log: of record
+ * rec, or of `last` when rec is NULL.
+ */
+static void
+log_session_bounds(const SessState *st, const SessLogRec *rec,
+				   TimestampTz *start, TimestampTz *end, TimestampTz *expiry,
+				   int32 *day)
 {
-	const char *p = SESS_LOGREC_DATA(st->u.l.head);
+	if (rec == NULL)
+	{
+		*start = st->last.start;
+		*end = st->last.end;
+		*expiry = st->last.expiry;
+		*day = st->last.day;
+	}
+	else
+	{
+		const char *p = SESS_LOGREC_DATA(rec);
 
-	*expiry = sess_get_i64(p + 16);
-	*day = sess_get_i32(p + 24);
+		*start = sess_get_i64(p);
+		*end = sess_get_i64(p + 8);
+		*expiry = sess_get_i64(p + 16);
+		*day = sess_get_i32(p + 24);
+	}
 }
 
 static void
@@ -757,6 +771,8 @@ add_sessions_mode(SessState *st, const SessInput *in)
 	}
 	if (st->use_log)
 	{
+		TimestampTz hstart;
+		TimestampTz hend;
 		TimestampTz hexp;
 		int32		hday;
 
@@ -782,7 +798,7 @@ add_sessions_mode(SessState *st, const SessInput *in)
 				summary_add_input(st->cxt, &st->last, in);
 				return;
 			}
-			head_expiry(st, &hexp, &hday);
+			log_session_bounds(st, st->u.l.head, &hstart, &hend, &hexp, &hday);
 			if (!sess_joins(hexp, hday, in->ts, day))
 			{
 				summary_add_input(st->cxt, &st->last, in);
@@ -1151,29 +1167,6 @@ str_size(int32 len)
 	return 4 + Max(len, 0);
 }
 
-/* Start, end, expiry and day of an element of runs_in_order(). */
-static void
-run_elem(const SessState *st, const SessLogRec *rec, TimestampTz *start,
-		 TimestampTz *end, TimestampTz *expiry, int32 *day)
-{
-	if (rec == NULL)
-	{
-		*start = st->last.start;
-		*end = st->last.end;
-		*expiry = st->last.expiry;
-		*day = st->last.day;
-	}
-	else
-	{
-		const char *p = SESS_LOGREC_DATA(rec);
-
-		*start = sess_get_i64(p);
-		*end = sess_get_i64(p + 8);
-		*expiry = sess_get_i64(p + 16);
-		*day = sess_get_i32(p + 24);
-	}
-}
-
 /*
  * The sessions of a state in the log made of several runs, in start order,
  * when the runs follow one another in time without joining (as when a scan
@@ -1219,7 +1212,7 @@ runs_in_order(const SessState *st)
 					x;
 		int32		d;
 
-		run_elem(st, recs[first[k]], &fstart[k], &e, &x, &d);
+		log_session_bounds(st, recs[first[k]], &fstart[k], &e, &x, &d);
 		for (i = k; i > 0 && fstart[order[i - 1]] > fstart[k]; i--)
 			order[i] = order[i - 1];
 		order[i] = k;
@@ -1237,8 +1230,8 @@ runs_in_order(const SessState *st)
 		int32		ad,
 					bd;
 
-		run_elem(st, recs[first[a + 1] - 1], &as, &ae, &ax, &ad);
-		run_elem(st, recs[first[b]], &bs, &be, &bx, &bd);
+		log_session_bounds(st, recs[first[a + 1] - 1], &as, &ae, &ax, &ad);
+		log_session_bounds(st, recs[first[b]], &bs, &be, &bx, &bd);
 		if (bs <= ae || sess_joins(ax, ad, bs, bd))
 		{
 			pfree(recs);

@@ -26,12 +26,12 @@
  * Memory layout: a hash aggregate keeps one state per user and its
  * transition function reaches a random one for every event, so what an event
  * that arrives in time order needs (the state's header and its last session,
- * view names included) sits in one small allocation (made right after the
- * group's hash table entry, close to it in memory).  The earlier sessions of a state the
- * aggregate builds go to the session log below; those of other states (read
- * from their binary form, merged), and of any state once an event arrives
- * before its last session, live in an array.  The rules, equal for every
- * group of one aggregate call, are shared by pointer.
+ * view names included) sits in one small allocation, made right after the
+ * group's hash table entry and so close to it in memory.  The earlier
+ * sessions of a state the aggregate builds go to the session log below;
+ * those of other states (read from their binary form, merged), and of a
+ * state whose events came too far out of order, live in an array.  The
+ * rules, equal for every group of one aggregate call, are shared by pointer.
  *
  *-------------------------------------------------------------------------
  */
