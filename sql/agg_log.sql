@@ -249,3 +249,49 @@ FROM (VALUES (0.11, 20, 240, false, false), (0.22, 60, 1440, true, false),
      AS c (seed, maxev, span, dayrule, perrow),
      LATERAL pg_temp.order_fuzz(c.seed, 60, c.maxev, c.span, c.dayrule, c.perrow) f;
 RESET client_min_messages;
+
+-- The inline path of the transition (sess_state_add_fast in
+-- session_state.h) takes an event at or after the latest session's start,
+-- within its expiry, when its view (event id and name) becomes the exit and
+-- both it and the current exit fit in the 40 inline bytes; anything else
+-- goes the general way.  Ordered input at its edges: event id + view of 39,
+-- 40 and 41 bytes after each other, equal timestamps (the exit is then
+-- decided by event id and name), an event exactly at the expiry, NULL views
+-- and NULL event ids, per-row timeouts that change within a session.  Each
+-- must give the state that merging one-event states gives.
+CREATE TEMP TABLE edge AS
+SELECT c, n, timestamptz '2026-05-01' + t * interval '1 minute' AS ts,
+       CASE WHEN v IS NULL THEN NULL ELSE repeat('v', v) END AS view,
+       CASE WHEN i IS NULL THEN NULL ELSE repeat(chr(96 + n), i) END AS id,
+       eng, tmo * interval '1 minute' AS tmo
+FROM (VALUES
+    -- c, n, minute, view bytes, id bytes, engagement, timeout (minutes)
+    (1, 1, 0, 20, 19, 5, 30), (1, 2, 1, 20, 20, 0, 30), (1, 3, 2, 21, 20, 7, 30),
+    (1, 4, 3, 20, 20, 0, 30), (1, 5, 4, 1, 0, NULL, 30), (1, 6, 5, 0, NULL, 1, 30),
+    (2, 1, 0, 10, 5, 0, 30), (2, 2, 0, 10, 4, 0, 30), (2, 3, 0, 9, 9, 0, 30),
+    (2, 4, 0, NULL, 3, 4, 30), (2, 5, 30, 12, 1, 0, 30), (2, 6, 60, 12, 1, 0, 30),
+    (2, 7, 91, 12, 1, 0, 30), (2, 8, 91, 12, 1, 0, 30),
+    (3, 1, 0, 5, NULL, 0, 30), (3, 2, 20, 5, NULL, 0, 10), (3, 3, 25, 6, NULL, 0, 10),
+    (3, 4, 34, 7, NULL, 0, 30), (3, 5, 40, 50, NULL, 0, 30), (3, 6, 41, 3, NULL, 0, 30),
+    (3, 7, 42, 41, NULL, 0, 30), (3, 8, 43, NULL, NULL, 9, 30), (3, 9, 44, 2, 2, 0, 30))
+  AS x (c, n, t, v, i, eng, tmo);
+WITH ordered AS (
+    SELECT c, session_agg(ts, tmo, view, eng, id, NULL ORDER BY ts, n) AS st
+    FROM edge GROUP BY c
+), merged AS (
+    SELECT c, session_merge(st ORDER BY n) AS st
+    FROM (SELECT c, n, session_agg(ts, tmo, view, eng, id, NULL) AS st
+          FROM edge GROUP BY c, n) e
+    GROUP BY c
+)
+SELECT c, o.st::bytea = m.st::bytea AS same_state,
+       (SELECT string_agg(format('%s %s-%s %s events, %s views, %s ms, entry %s, exit %s',
+                                 session_number, to_char(session_start, 'HH24:MI'),
+                                 to_char(session_end, 'HH24:MI'), events, views,
+                                 engagement_ms, length(entry_view), length(exit_view)), '; ')
+        FROM sessions(o.st)) AS sessions
+FROM ordered o JOIN merged m USING (c) ORDER BY c;
+-- an engagement sum that overflows is an error on the inline path too
+SELECT session_agg(ts, '30 min', 'v', e)
+FROM (VALUES (timestamptz '2026-05-01', 9223372036854775000::bigint),
+             (timestamptz '2026-05-01 00:01', 1000::bigint)) AS x (ts, e);

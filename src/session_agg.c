@@ -322,7 +322,7 @@ sessionize_rules(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, v, isnull)));
 }
 
-static void
+static pg_attribute_always_inline void
 text_arg(FunctionCallInfo fcinfo, int argno, const char **p, int32 *len)
 {
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
@@ -428,7 +428,8 @@ sessionize_agg_transfn(PG_FUNCTION_ARGS)
 	in.start_event = PG_NARGS() > TA_START_EVENT && !PG_ARGISNULL(TA_START_EVENT) &&
 		PG_GETARG_BOOL(TA_START_EVENT);
 
-	sess_state_add(st, &in);
+	if (!sess_state_add_fast(st, &in))
+		sess_state_add(st, &in);
 	PG_RETURN_POINTER(st);
 }
 

@@ -40,6 +40,8 @@
 
 #include "session_core.h"
 
+#include "common/int.h"
+
 typedef enum SessMode
 {
 	SESS_MODE_SESSIONS = 0,
@@ -228,6 +230,59 @@ extern bool sess_rules_equal(const SessRules *a, const SessRules *b);
 extern SessState *sess_state_create(MemoryContext cxt, SessRules *rules);
 extern void sess_state_use_log(SessState *st, SessLog *log);
 extern void sess_state_add(SessState *st, const SessInput *in);
+
+/*
+ * The usual event, done inline: sessions mode without a day rule, the
+ * state's timeout, at or after the start of the latest session and within
+ * its expiry, with no view or with a view that becomes the session's exit
+ * and fits in place of an inline exit.  Does what sess_state_add() does for
+ * such an event (summary_add_input() on `last`) and returns true; changes
+ * nothing and returns false for any other event, which sess_state_add()
+ * then takes.  Saves the calls of the general path on most events.
+ */
+static inline bool
+sess_state_add_fast(SessState *st, const SessInput *in)
+{
+	SessSummary *s = &st->last;
+	TimestampTz exp;
+	int64		eng = 0;
+	int32		eidlen;
+
+	if (st->rules->mode != SESS_MODE_SESSIONS || st->rules->tzname != NULL ||
+		st->timeout_us != in->timeout_us || st->nsess <= 0 ||
+		in->ts < s->start || in->ts > s->expiry || s->day != SESS_NO_DAY)
+		return false;
+	if (in->engagement_ms != 0 &&
+		pg_add_s64_overflow(s->engagement_ms, in->engagement_ms, &eng))
+		return false;			/* the general path reports it */
+	if (in->view_len >= 0)
+	{
+		eidlen = Max(in->eid_len, 0);
+		if (s->views <= 0 || in->ts <= s->exit.ts ||
+			eidlen + in->view_len > SESS_VIEW_INLINE ||
+			Max(s->exit.eid_len, 0) + s->exit.view_len > SESS_VIEW_INLINE)
+			return false;
+		/* a later view: the new exit (view_set() on an inline exit) */
+		s->exit.ts = in->ts;
+		s->exit.eid_len = in->eid_len;
+		s->exit.view_len = in->view_len;
+		if (eidlen > 0)
+			memcpy(s->exit.b.inl, in->eid, eidlen);
+		if (in->view_len > 0)
+			memcpy(s->exit.b.inl + eidlen, in->view, in->view_len);
+		s->views++;
+	}
+	if (in->engagement_ms != 0)
+		s->engagement_ms = eng;
+	if (in->ts > s->end)
+		s->end = in->ts;
+	exp = sess_add_usec(in->ts, in->timeout_us);
+	if (exp > s->expiry)
+		s->expiry = exp;
+	s->events++;
+	return true;
+}
+
 extern void sess_state_merge(SessState *dst, SessState *src,
 							 bool check_timeout, bool consume);
 extern void sess_state_normalize(SessState *st);
