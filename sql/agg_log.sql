@@ -256,13 +256,17 @@ RESET client_min_messages;
 -- both it and the current exit fit in the 40 inline bytes; anything else
 -- goes the general way.  Ordered input at its edges: event id + view of 39,
 -- 40 and 41 bytes after each other, equal timestamps (the exit is then
--- decided by event id and name), an event exactly at the expiry, NULL views
--- and NULL event ids, per-row timeouts that change within a session.  Each
--- must give the state that merging one-event states gives.
+-- decided by event id and name: in case 2 the ids of a tie come in
+-- increasing order, in case 4 in decreasing order, so that a tie neither
+-- becomes the exit nor is missed as the entry), an event exactly at the
+-- expiry, NULL views and NULL event ids, a first view after events without
+-- one, per-row timeouts that change within a session.  Each must give the
+-- state that merging one-event states gives.
 CREATE TEMP TABLE edge AS
 SELECT c, n, timestamptz '2026-05-01' + t * interval '1 minute' AS ts,
        CASE WHEN v IS NULL THEN NULL ELSE repeat('v', v) END AS view,
-       CASE WHEN i IS NULL THEN NULL ELSE repeat(chr(96 + n), i) END AS id,
+       CASE WHEN i IS NULL THEN NULL
+            ELSE repeat(chr(CASE WHEN c = 4 THEN 123 - n ELSE 96 + n END), i) END AS id,
        eng, tmo * interval '1 minute' AS tmo
 FROM (VALUES
     -- c, n, minute, view bytes, id bytes, engagement, timeout (minutes)
@@ -273,7 +277,9 @@ FROM (VALUES
     (2, 7, 91, 12, 1, 0, 30), (2, 8, 91, 12, 1, 0, 30),
     (3, 1, 0, 5, NULL, 0, 30), (3, 2, 20, 5, NULL, 0, 10), (3, 3, 25, 6, NULL, 0, 10),
     (3, 4, 34, 7, NULL, 0, 30), (3, 5, 40, 50, NULL, 0, 30), (3, 6, 41, 3, NULL, 0, 30),
-    (3, 7, 42, 41, NULL, 0, 30), (3, 8, 43, NULL, NULL, 9, 30), (3, 9, 44, 2, 2, 0, 30))
+    (3, 7, 42, 41, NULL, 0, 30), (3, 8, 43, NULL, NULL, 9, 30), (3, 9, 44, 2, 2, 0, 30),
+    (4, 1, 0, NULL, 2, 0, 30), (4, 2, 1, 4, 1, 0, 30), (4, 3, 1, 5, 1, 0, 30),
+    (4, 4, 2, 6, 1, 0, 30), (4, 5, 2, 7, 1, 0, 30))
   AS x (c, n, t, v, i, eng, tmo);
 WITH ordered AS (
     SELECT c, session_agg(ts, tmo, view, eng, id, NULL ORDER BY ts, n) AS st
