@@ -253,10 +253,11 @@ RESET client_min_messages;
 -- The inline path of the transition (sess_state_add_fast in
 -- session_state.h) takes an event at or after the latest session's start,
 -- within its expiry, when its view (event id and name) becomes the exit and
--- both it and the current exit fit in the 40 inline bytes; anything else
--- goes the general way.  Ordered input at its edges: event id + view of 39,
--- 40 and 41 bytes after each other, equal timestamps (the exit is then
--- decided by event id and name: in case 2 the ids of a tie come in
+-- fits where the current exit is: both in the 40 inline bytes, or both
+-- longer and the exit's own allocation large enough; anything else goes the
+-- general way.  Ordered input at its edges: event id + view of 39, 40 and
+-- 41 bytes after each other, longer ones (case 5), equal timestamps (the
+-- exit is then decided by event id and name: in case 2 the ids of a tie come in
 -- increasing order, in case 4 in decreasing order, so that a tie neither
 -- becomes the exit nor is missed as the entry), an event exactly at the
 -- expiry, NULL views and NULL event ids, a first view after events without
@@ -279,7 +280,13 @@ FROM (VALUES
     (3, 4, 34, 7, NULL, 0, 30), (3, 5, 40, 50, NULL, 0, 30), (3, 6, 41, 3, NULL, 0, 30),
     (3, 7, 42, 41, NULL, 0, 30), (3, 8, 43, NULL, NULL, 9, 30), (3, 9, 44, 2, 2, 0, 30),
     (4, 1, 0, NULL, 2, 0, 30), (4, 2, 1, 4, 1, 0, 30), (4, 3, 1, 5, 1, 0, 30),
-    (4, 4, 2, 6, 1, 0, 30), (4, 5, 2, 7, 1, 0, 30))
+    (4, 4, 2, 6, 1, 0, 30), (4, 5, 2, 7, 1, 0, 30),
+    -- event id + view of more than 40 bytes: in the exit's own allocation
+    -- when it is large enough (45 after 50, 55 after 60, 42 after 50)
+    (5, 1, 0, 30, 20, 0, 30), (5, 2, 1, 25, 20, 0, 30), (5, 3, 2, 40, 20, 0, 30),
+    (5, 4, 3, 5, 5, 0, 30), (5, 5, 4, 30, 30, 0, 30), (5, 6, 5, 30, 25, 0, 30),
+    (5, 7, 100, 10, 26, 0, 30), (5, 8, 100, 11, 26, 0, 30), (5, 9, 101, 20, 30, 0, 30),
+    (5, 10, 102, 12, 30, 0, 30))
   AS x (c, n, t, v, i, eng, tmo);
 WITH ordered AS (
     SELECT c, session_agg(ts, tmo, view, eng, id, NULL ORDER BY ts, n) AS st

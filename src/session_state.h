@@ -235,7 +235,7 @@ extern void sess_state_add(SessState *st, const SessInput *in);
  * The usual event, done inline: sessions mode without a day rule, the
  * state's timeout, at or after the start of the latest session and within
  * its expiry, with no view or with a view that becomes the session's exit
- * and fits in place of an inline exit.  Does what sess_state_add() does for
+ * and fits where the exit is (inline, or in the exit's own allocation).  Does what sess_state_add() does for
  * such an event (summary_add_input() on `last`) and returns true; changes
  * nothing and returns false for any other event, which sess_state_add()
  * then takes.  Saves the calls of the general path on most events.
@@ -257,19 +257,31 @@ sess_state_add_fast(SessState *st, const SessInput *in)
 		return false;			/* the general path reports it */
 	if (in->view_len >= 0)
 	{
-		eidlen = Max(in->eid_len, 0);
-		if (s->views <= 0 || in->ts <= s->exit.ts ||
-			eidlen + in->view_len > SESS_VIEW_INLINE ||
-			Max(s->exit.eid_len, 0) + s->exit.view_len > SESS_VIEW_INLINE)
+		bool		need_ext;
+		bool		has_ext;
+		char	   *dst;
+
+		if (s->views <= 0 || in->ts <= s->exit.ts)
 			return false;
-		/* a later view: the new exit (view_set() on an inline exit) */
+		/*
+		 * A later view: the new exit, as view_set() would set it when that
+		 * allocates and frees nothing: inline in place of an inline exit, or
+		 * in the exit's own allocation when that is large enough.
+		 */
+		eidlen = Max(in->eid_len, 0);
+		need_ext = eidlen + in->view_len > SESS_VIEW_INLINE;
+		has_ext = Max(s->exit.eid_len, 0) + s->exit.view_len > SESS_VIEW_INLINE;
+		if (need_ext != has_ext ||
+			(need_ext && s->exit.b.ext.cap < eidlen + in->view_len))
+			return false;
+		dst = need_ext ? s->exit.b.ext.p : s->exit.b.inl;
 		s->exit.ts = in->ts;
 		s->exit.eid_len = in->eid_len;
 		s->exit.view_len = in->view_len;
 		if (eidlen > 0)
-			memcpy(s->exit.b.inl, in->eid, eidlen);
+			memcpy(dst, in->eid, eidlen);
 		if (in->view_len > 0)
-			memcpy(s->exit.b.inl + eidlen, in->view, in->view_len);
+			memcpy(dst + eidlen, in->view, in->view_len);
 		s->views++;
 	}
 	if (in->engagement_ms != 0)
