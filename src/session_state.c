@@ -56,18 +56,11 @@ bytes_cmp(const char *a, int32 alen, const char *b, int32 blen)
 	return (alen > blen) - (alen < blen);
 }
 
-/* Bytes a view candidate stores: its event id's and its view name's. */
-static inline int32
-view_size(int32 eid_len, int32 view_len)
-{
-	return Max(eid_len, 0) + view_len;
-}
-
 /* Where a view candidate's bytes are: inline or in their own allocation. */
 static inline const char *
 view_bytes(const SessView *v)
 {
-	return (view_size(v->eid_len, v->view_len) <= SESS_VIEW_INLINE)
+	return (sess_view_size(v->eid_len, v->view_len) <= SESS_VIEW_INLINE)
 		? v->b.inl : v->b.ext.p;
 }
 
@@ -102,7 +95,7 @@ view_cmp(TimestampTz ats, const char *aeid, int32 aeidlen,
 static inline void
 view_release(SessView *v)
 {
-	if (view_size(v->eid_len, v->view_len) > SESS_VIEW_INLINE)
+	if (sess_view_size(v->eid_len, v->view_len) > SESS_VIEW_INLINE)
 		pfree(v->b.ext.p);
 }
 
@@ -115,8 +108,8 @@ static void
 view_set(MemoryContext cxt, SessView *v, bool fresh, TimestampTz ts,
 		 const char *eid, int32 eidlen, const char *view, int32 viewlen)
 {
-	int32		need = view_size(eidlen, viewlen);
-	bool		had_ext = !fresh && view_size(v->eid_len, v->view_len) > SESS_VIEW_INLINE;
+	int32		need = sess_view_size(eidlen, viewlen);
+	bool		had_ext = !fresh && sess_view_size(v->eid_len, v->view_len) > SESS_VIEW_INLINE;
 	char	   *dst;
 
 	if (need <= SESS_VIEW_INLINE)
@@ -139,13 +132,7 @@ view_set(MemoryContext cxt, SessView *v, bool fresh, TimestampTz ts,
 		}
 		dst = v->b.ext.p;
 	}
-	v->ts = ts;
-	v->eid_len = eidlen;
-	v->view_len = viewlen;
-	if (eidlen > 0)
-		memcpy(dst, eid, eidlen);
-	if (viewlen > 0)
-		memcpy(dst + Max(eidlen, 0), view, viewlen);
+	sess_view_fill(v, dst, ts, eid, eidlen, view, viewlen);
 }
 
 static void
@@ -246,15 +233,7 @@ summary_from_input(MemoryContext cxt, SessSummary *s, const SessInput *in,
 static inline void
 summary_add_input(MemoryContext cxt, SessSummary *s, const SessInput *in)
 {
-	TimestampTz exp = sess_add_usec(in->ts, in->timeout_us);
-
-	if (in->ts < s->start)
-		s->start = in->ts;
-	if (in->ts > s->end)
-		s->end = in->ts;
-	if (exp > s->expiry)
-		s->expiry = exp;
-	s->events++;
+	sess_summary_extend(s, in->ts, in->timeout_us);
 	if (in->engagement_ms != 0)
 		s->engagement_ms = add_engagement(s->engagement_ms, in->engagement_ms);
 	if (in->view_len < 0)

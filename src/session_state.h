@@ -231,67 +231,91 @@ extern SessState *sess_state_create(MemoryContext cxt, SessRules *rules);
 extern void sess_state_use_log(SessState *st, SessLog *log);
 extern void sess_state_add(SessState *st, const SessInput *in);
 
+/* Bytes a view candidate stores: its event id's and its view name's. */
+static inline int32
+sess_view_size(int32 eid_len, int32 view_len)
+{
+	return Max(eid_len, 0) + view_len;
+}
+
+/*
+ * Write a view candidate: its timestamp and lengths into v, its event id and
+ * view name bytes to dst (v's inline bytes or its own allocation, with room
+ * for sess_view_size() bytes).
+ */
+static inline void
+sess_view_fill(SessView *v, char *dst, TimestampTz ts,
+			   const char *eid, int32 eidlen, const char *view, int32 viewlen)
+{
+	v->ts = ts;
+	v->eid_len = eidlen;
+	v->view_len = viewlen;
+	if (eidlen > 0)
+		memcpy(dst, eid, eidlen);
+	if (viewlen > 0)
+		memcpy(dst + Max(eidlen, 0), view, viewlen);
+}
+
+/* Widen a session by one of its events: start, end, expiry and count. */
+static inline void
+sess_summary_extend(SessSummary *s, TimestampTz ts, int64 timeout_us)
+{
+	TimestampTz exp = sess_add_usec(ts, timeout_us);
+
+	if (ts < s->start)
+		s->start = ts;
+	if (ts > s->end)
+		s->end = ts;
+	if (exp > s->expiry)
+		s->expiry = exp;
+	s->events++;
+}
+
 /*
  * The usual event, done inline: sessions mode without a day rule, the
- * state's timeout, at or after the start of the latest session and within
- * its expiry, with no view or with a view that becomes the session's exit
- * and fits where the exit is (inline, or in the exit's own allocation).  Does what sess_state_add() does for
- * such an event (summary_add_input() on `last`) and returns true; changes
- * nothing and returns false for any other event, which sess_state_add()
- * then takes.  Saves the calls of the general path on most events.
+ * state's timeout, at or after the start of the latest session and joining
+ * it, with no view or with a view that becomes the session's exit and fits
+ * where the exit is (inline, or in the exit's own allocation).  Does what
+ * sess_state_add() does for such an event (summary_add_input() on `last`)
+ * and returns true; changes nothing and returns false for any other event,
+ * which sess_state_add() then takes.  Saves the calls of the general path
+ * on most events.
  */
 static inline bool
 sess_state_add_fast(SessState *st, const SessInput *in)
 {
 	SessSummary *s = &st->last;
-	TimestampTz exp;
 	int64		eng = 0;
-	int32		eidlen;
 
 	if (st->rules->mode != SESS_MODE_SESSIONS || st->rules->tzname != NULL ||
 		st->timeout_us != in->timeout_us || st->nsess <= 0 ||
-		in->ts < s->start || in->ts > s->expiry || s->day != SESS_NO_DAY)
+		in->ts < s->start || !sess_joins(s->expiry, s->day, in->ts, SESS_NO_DAY))
 		return false;
 	if (in->engagement_ms != 0 &&
 		pg_add_s64_overflow(s->engagement_ms, in->engagement_ms, &eng))
 		return false;			/* the general path reports it */
 	if (in->view_len >= 0)
 	{
-		bool		need_ext;
-		bool		has_ext;
-		char	   *dst;
+		int32		need = sess_view_size(in->eid_len, in->view_len);
+		bool		need_ext = need > SESS_VIEW_INLINE;
+		bool		has_ext = sess_view_size(s->exit.eid_len,
+											 s->exit.view_len) > SESS_VIEW_INLINE;
 
-		if (s->views <= 0 || in->ts <= s->exit.ts)
-			return false;
 		/*
 		 * A later view: the new exit, as view_set() would set it when that
 		 * allocates and frees nothing: inline in place of an inline exit, or
 		 * in the exit's own allocation when that is large enough.
 		 */
-		eidlen = Max(in->eid_len, 0);
-		need_ext = eidlen + in->view_len > SESS_VIEW_INLINE;
-		has_ext = Max(s->exit.eid_len, 0) + s->exit.view_len > SESS_VIEW_INLINE;
-		if (need_ext != has_ext ||
-			(need_ext && s->exit.b.ext.cap < eidlen + in->view_len))
+		if (s->views <= 0 || in->ts <= s->exit.ts || need_ext != has_ext ||
+			(need_ext && s->exit.b.ext.cap < need))
 			return false;
-		dst = need_ext ? s->exit.b.ext.p : s->exit.b.inl;
-		s->exit.ts = in->ts;
-		s->exit.eid_len = in->eid_len;
-		s->exit.view_len = in->view_len;
-		if (eidlen > 0)
-			memcpy(dst, in->eid, eidlen);
-		if (in->view_len > 0)
-			memcpy(dst + eidlen, in->view, in->view_len);
+		sess_view_fill(&s->exit, need_ext ? s->exit.b.ext.p : s->exit.b.inl,
+					   in->ts, in->eid, in->eid_len, in->view, in->view_len);
 		s->views++;
 	}
 	if (in->engagement_ms != 0)
 		s->engagement_ms = eng;
-	if (in->ts > s->end)
-		s->end = in->ts;
-	exp = sess_add_usec(in->ts, in->timeout_us);
-	if (exp > s->expiry)
-		s->expiry = exp;
-	s->events++;
+	sess_summary_extend(s, in->ts, in->timeout_us);
 	return true;
 }
 
