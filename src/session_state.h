@@ -298,16 +298,19 @@ sess_state_add_fast(SessState *st, const SessInput *in)
 	{
 		int32		need = sess_view_size(in->eid_len, in->view_len);
 		bool		need_ext = need > SESS_VIEW_INLINE;
-		bool		has_ext = sess_view_size(s->exit.eid_len,
-											 s->exit.view_len) > SESS_VIEW_INLINE;
+		bool		has_ext;
+
+		/* the exit is meaningful only when the session has views */
+		if (s->views <= 0 || in->ts <= s->exit.ts)
+			return false;
 
 		/*
 		 * A later view: the new exit, as view_set() would set it when that
 		 * allocates and frees nothing: inline in place of an inline exit, or
 		 * in the exit's own allocation when that is large enough.
 		 */
-		if (s->views <= 0 || in->ts <= s->exit.ts || need_ext != has_ext ||
-			(need_ext && s->exit.b.ext.cap < need))
+		has_ext = sess_view_size(s->exit.eid_len, s->exit.view_len) > SESS_VIEW_INLINE;
+		if (need_ext != has_ext || (need_ext && s->exit.b.ext.cap < need))
 			return false;
 		sess_view_fill(&s->exit, need_ext ? s->exit.b.ext.p : s->exit.b.inl,
 					   in->ts, in->eid, in->eid_len, in->view, in->view_len);

@@ -50,7 +50,8 @@ sz_as_pg() {
 # Install the Debian packages we need when something is missing.
 sz_install_deps() {
 	local need=()
-	[ -x "$PG_BIN/postgres" ] || need+=("postgresql-$PG_MAJOR")
+	# (the system's server: with SZ_PREFIX, PG_BIN is its copy, made below)
+	[ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || need+=("postgresql-$PG_MAJOR")
 	# pgxs.mk alone is not enough: newer Debian packages ship it with the
 	# client, without the server headers
 	{ [ -f "$($PG_CONFIG --pgxs 2>/dev/null || echo /nonexistent)" ] &&
