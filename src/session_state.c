@@ -233,6 +233,8 @@ summary_from_input(MemoryContext cxt, SessSummary *s, const SessInput *in,
 static inline void
 summary_add_input(MemoryContext cxt, SessSummary *s, const SessInput *in)
 {
+	if (in->ts < s->start)
+		s->start = in->ts;
 	sess_summary_extend(s, in->ts, in->timeout_us);
 	if (in->engagement_ms != 0)
 		s->engagement_ms = add_engagement(s->engagement_ms, in->engagement_ms);

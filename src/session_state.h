@@ -256,14 +256,16 @@ sess_view_fill(SessView *v, char *dst, TimestampTz ts,
 		memcpy(dst + Max(eidlen, 0), view, viewlen);
 }
 
-/* Widen a session by one of its events: start, end, expiry and count. */
+/*
+ * Widen a session by one of its events at or after its start: end, expiry
+ * and count.  (An earlier event also moves the start: summary_add_input().)
+ */
 static inline void
 sess_summary_extend(SessSummary *s, TimestampTz ts, int64 timeout_us)
 {
 	TimestampTz exp = sess_add_usec(ts, timeout_us);
 
-	if (ts < s->start)
-		s->start = ts;
+	Assert(ts >= s->start);
 	if (ts > s->end)
 		s->end = ts;
 	if (exp > s->expiry)
