@@ -5,16 +5,28 @@ MODULE_big = sessionize
 OBJS       = src/sessionize.o src/session_core.o src/session_window.o \
              src/session_state.o src/session_agg.o \
              src/viewing.o
-EXTVERSION = 0.1.0
-# The install script is built from its parts in src/sql/, in name order;
-# upgrade scripts (sql/sessionize--A--B.sql) are installed as they are.
+EXTVERSION = 0.2.0
+# The install script of the current version is built from its parts in
+# src/sql/, in name order.  Released versions' install scripts and the
+# upgrade scripts (sql/sessionize--A--B.sql) are kept and installed as they
+# are, so that CREATE EXTENSION ... VERSION 'A' and ALTER EXTENSION ... UPDATE
+# work.
 DATA_built = sql/sessionize--$(EXTVERSION).sql
-DATA       = $(wildcard sql/sessionize--*--*.sql)
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/sessionize--*.sql))
 PGFILEDESC = "sessionize - sessionization of clickstream events"
 
-# pg_regress files, one per feature, in sql/ with their outputs in expected/
-REGRESS      = $(shell cat test/schedule | sed -n 's/^test: *//p')
-REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTPUTDIR),.)
+# pg_regress files, one per feature, in sql/ with their outputs in expected/.
+# test/check.sh runs all of them on a throwaway server.  `make installcheck`
+# runs them against a running server where the extension is installed
+# (PGHOST, PGPORT, PGUSER as usual), all but the cron test, which needs
+# pg_cron preloaded: `make installcheck-cron` runs that one against a server
+# started with shared_preload_libraries = 'pg_cron' and
+# cron.database_name = 'contrib_regression'.
+REGRESS_ALL  = $(shell sed -n 's/^test: *//p' test/schedule)
+REGRESS_CRON = cron
+REGRESS      = $(filter-out $(REGRESS_CRON),$(REGRESS_ALL))
+REGRESS_OPTS = --inputdir=. --outputdir=$(or $(REGRESS_OUTPUTDIR),.) \
+               --load-extension=sessionize
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS += -Isrc
@@ -26,3 +38,8 @@ $(OBJS): $(wildcard src/*.h)
 
 sql/sessionize--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
 	cat $^ > $@
+
+# the tests that need pg_cron preloaded (see REGRESS above)
+installcheck-cron: submake $(REGRESS_PREP)
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS_CRON)
+.PHONY: installcheck-cron

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "common/int.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/datetime.h"
@@ -98,11 +99,18 @@ sess_lookup_tz(const char *name)
 	if (name[0] != '\0')
 		tz = pg_tzset(name);
 	if (tz == NULL)
+	{
+		/* echo at most SESS_ECHO_MAX bytes of the name: it can be any text */
+		int			len = strlen(name);
+		int			shown = len > SESS_ECHO_MAX ? pg_mbcliplen(name, len, SESS_ECHO_MAX) : len;
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time zone \"%s\" not recognized", name),
+				 errmsg("time zone \"%.*s%s\" not recognized", shown, name,
+						shown < len ? "..." : ""),
 				 errdetail("The day_boundary argument names the time zone whose local midnight splits sessions."),
 				 errhint("Use a name from pg_timezone_names, for example 'Europe/Paris' or 'UTC'.")));
+	}
 	return tz;
 }
 

@@ -21,6 +21,15 @@
 
 #include "postgres.h"
 
+/*
+ * The varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE, ...) live
+ * in varatt.h since PostgreSQL 16, which postgres.h no longer includes from
+ * 18 on.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "pgtime.h"
@@ -254,5 +263,8 @@ extern char *sess_hex_encode(const char *data, int len);
 
 /* Length of the "-YYYYMMDD-HH24MISSMS" suffix for years 0001..9999. */
 #define SESS_ID_SUFFIX_MAX	32
+
+/* Bytes of a user-supplied value an error message echoes at most. */
+#define SESS_ECHO_MAX	64
 
 #endif							/* SESSIONIZE_SESSION_CORE_H */

@@ -836,13 +836,27 @@ event_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/*
+ * Room for need events.  States that events are added to are limited to
+ * SESS_MAX_STATE_EVENTS; a stored state is read whatever its size (limited:
+ * false), since every state once written stays readable.
+ */
 static void
-grow_events(SessState *st, int64 need)
+grow_events(SessState *st, int64 need, bool limited)
 {
 	if (need > st->u.e.evcap)
 	{
 		int64		newcap = Max(need, Max(16, st->u.e.evcap * 2));
 
+		if (limited && need > SESS_MAX_STATE_EVENTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many events in one session state"),
+					 errdetail("Under max_duration, split_key or start_event rules a state keeps every event, and one state holds at most %d.",
+							   SESS_MAX_STATE_EVENTS),
+					 errhint("Partition by a finer key, or leave those rules out: under timeout and day rules a state keeps one summary per session.")));
+		if (limited)
+			newcap = Min(newcap, SESS_MAX_STATE_EVENTS);
 		if ((Size) newcap * sizeof(SessEventRec) > MaxAllocHugeSize)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -874,7 +888,7 @@ add_events_mode(SessState *st, const SessInput *in)
 {
 	SessEventRec *e;
 
-	grow_events(st, st->u.e.nev + 1);
+	grow_events(st, st->u.e.nev + 1, true);
 	e = &st->u.e.ev[st->u.e.nev];
 	event_set(st->cxt, e, in->ts, in->timeout_us, in->engagement_ms,
 			  in->start_event, in->eid, in->eid_len, in->key, in->key_len,
@@ -997,7 +1011,7 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 	{
 		int64		i;
 
-		grow_events(dst, dst->u.e.nev + src->u.e.nev);
+		grow_events(dst, dst->u.e.nev + src->u.e.nev, true);
 		for (i = 0; i < src->u.e.nev; i++)
 		{
 			SessEventRec *e = &src->u.e.ev[i];
@@ -1083,7 +1097,9 @@ sess_state_sessions(SessState *st, int64 *count)
 			{
 				cap = Max(16, cap * 2);
 				if ((Size) cap * sizeof(SessSummary) > MaxAllocHugeSize)
-					elog(ERROR, "too many sessions");
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("too many sessions in one session state")));
 				out = out ? repalloc_huge(out, cap * sizeof(SessSummary))
 					: palloc_extended(cap * sizeof(SessSummary), MCXT_ALLOC_HUGE);
 			}
@@ -1696,7 +1712,7 @@ sess_state_deserialize(MemoryContext cxt, const char *data, int len,
 	{
 		int64		i;
 
-		grow_events(st, Max(r.count, 1));
+		grow_events(st, Max(r.count, 1), false);
 		for (i = 0; i < r.count; i++)
 		{
 			TimestampTz ts;

@@ -60,6 +60,14 @@ typedef struct SessRules
 	SessDayCache day;			/* cache for tzname */
 } SessRules;
 
+/*
+ * Events an events-mode state keeps at most.  Each costs about 100 bytes of
+ * memory plus its strings, so one state stays within a few hundred MB
+ * instead of growing until the server runs out of memory (docs/semantics.md,
+ * "Memory").
+ */
+#define SESS_MAX_STATE_EVENTS	2000000
+
 #define SESS_DEFAULT_ENGAGED_MS		INT64CONST(10000)
 #define SESS_DEFAULT_ENGAGED_VIEWS	2
 

@@ -36,6 +36,7 @@ PG_FUNCTION_INFO_V1(sessionize_session_number_window);
 PG_FUNCTION_INFO_V1(sessionize_session_start_window);
 PG_FUNCTION_INFO_V1(sessionize_session_id_window);
 PG_FUNCTION_INFO_V1(sessionize_session_split_reason_window);
+PG_FUNCTION_INFO_V1(sessionize_session_id_text);
 
 typedef enum WinKind
 {
@@ -452,4 +453,29 @@ Datum
 sessionize_session_split_reason_window(PG_FUNCTION_ARGS)
 {
 	return window_common(fcinfo, WIN_REASON);
+}
+
+/*
+ * sessionize_session_id(key, start): the id session_id() gives the session of
+ * key that starts at start.  The generated session views and tables call it,
+ * so that their ids are those of the window function, dates BC included.
+ */
+Datum
+sessionize_session_id_text(PG_FUNCTION_ARGS)
+{
+	text	   *key = PG_GETARG_TEXT_PP(0);
+	TimestampTz start = PG_GETARG_TIMESTAMPTZ(1);
+	int			keylen = VARSIZE_ANY_EXHDR(key);
+	char		suffix[SESS_ID_SUFFIX_MAX];
+	int			slen;
+	text	   *result;
+
+	if (TIMESTAMP_NOT_FINITE(start))
+		sess_infinite_error(start);
+	slen = sess_format_id(suffix, sizeof(suffix), start);
+	result = (text *) palloc(VARHDRSZ + keylen + slen);
+	SET_VARSIZE(result, VARHDRSZ + keylen + slen);
+	memcpy(VARDATA(result), VARDATA_ANY(key), keylen);
+	memcpy(VARDATA(result) + keylen, suffix, slen);
+	PG_RETURN_TEXT_P(result);
 }

@@ -39,7 +39,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
-#include "utils/tuplestore.h"
+#include "access/htup_details.h"
 
 #include "session_core.h"
 
@@ -880,82 +880,86 @@ cursor_next(VwCursor *c, int64 *bucket, uint64 *covered)
  * aligned on origin (as date_bin() aligns), the seconds of viewing and of
  * engaged time in it; only buckets with viewing time, in time order.
  */
+/* What viewing_buckets() keeps between the rows it returns. */
+typedef struct VwBucketsCtx
+{
+	VwState    *st;				/* keeps the spans the cursors walk alive */
+	VwCursor	vc;				/* viewing time */
+	VwCursor	ec;				/* engaged time */
+	bool		have_e;			/* ec has a bucket at ek */
+	int64		ek;
+	uint64		eus;
+} VwBucketsCtx;
+
+/*
+ * One row a call (value per call), so that a LIMIT stops the walk early and
+ * memory stays that of the state, however many buckets it covers.
+ */
 Datum
 sessionize_viewing_buckets(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc;
-	Tuplestorestate *tupstore;
-	MemoryContext oldcxt;
-	VwState    *st;
-	TimestampTz origin = PG_GETARG_TIMESTAMPTZ(1);
-	int64		width;
-	VwCursor	vc;
-	VwCursor	ec;
+	FuncCallContext *funcctx;
+	VwBucketsCtx *bc;
 	int64		k;
 	uint64		vus;
-	int64		ek = 0;
-	uint64		eus = 0;
-	bool		have_e;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	int64		start;
+	double		engaged = 0;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("viewing_buckets() must be called where a set is accepted"),
-				 errhint("Call it in FROM: SELECT * FROM viewing_buckets(state, origin, interval '1 minute').")));
-	if (TIMESTAMP_NOT_FINITE(origin))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("bucket origin must be finite")));
-	width = positive_usec(PG_GETARG_INTERVAL_P(2), "bucket",
-						  "Pass the width of a bucket, for example interval '1 minute'.");
-	st = vw_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type of viewing_buckets() must be a row type");
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
-	tupstore = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
-									 false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tupstore;
-	MemoryContextSwitchTo(oldcxt);
-
-	memset(&vc, 0, sizeof(vc));
-	vc.s = st->view.s;
-	vc.n = st->view.n;
-	vc.origin = origin;
-	vc.width = width;
-	ec = vc;
-	ec.s = st->engaged.s;
-	ec.n = st->engaged.n;
-	have_e = cursor_next(&ec, &ek, &eus);
-
-	while (cursor_next(&vc, &k, &vus))
+	if (SRF_IS_FIRSTCALL())
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
-		int64		start;
-		double		engaged = 0;
+		TimestampTz origin = PG_GETARG_TIMESTAMPTZ(1);
+		int64		width;
+		TupleDesc	tupdesc;
+		MemoryContext oldcxt;
 
-		CHECK_FOR_INTERRUPTS();
-		/* engaged time is viewing time: its buckets are among these */
-		while (have_e && ek < k)
-			have_e = cursor_next(&ec, &ek, &eus);
-		if (have_e && ek == k)
-		{
-			engaged = (double) eus / USECS_PER_SEC;
-			have_e = cursor_next(&ec, &ek, &eus);
-		}
-		if (pg_mul_s64_overflow(k, width, &start) ||
-			pg_add_s64_overflow(origin, start, &start) ||
-			!IS_VALID_TIMESTAMP(start))
-			bucket_range_error();
-		values[0] = TimestampTzGetDatum(start);
-		values[1] = Float8GetDatum((double) vus / USECS_PER_SEC);
-		values[2] = Float8GetDatum(engaged);
-		tuplestore_putvalues(tupstore, rsinfo->setDesc, values, nulls);
+		funcctx = SRF_FIRSTCALL_INIT();
+		if (TIMESTAMP_NOT_FINITE(origin))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("bucket origin must be finite")));
+		width = positive_usec(PG_GETARG_INTERVAL_P(2), "bucket",
+							  "Pass the width of a bucket, for example interval '1 minute'.");
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type of viewing_buckets() must be a row type");
+		oldcxt = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		funcctx->tuple_desc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		bc = palloc0(sizeof(VwBucketsCtx));
+		bc->st = vw_from_datum(funcctx->multi_call_memory_ctx, PG_GETARG_DATUM(0));
+		bc->vc.s = bc->st->view.s;
+		bc->vc.n = bc->st->view.n;
+		bc->vc.origin = origin;
+		bc->vc.width = width;
+		bc->ec = bc->vc;
+		bc->ec.s = bc->st->engaged.s;
+		bc->ec.n = bc->st->engaged.n;
+		bc->have_e = cursor_next(&bc->ec, &bc->ek, &bc->eus);
+		funcctx->user_fctx = bc;
+		MemoryContextSwitchTo(oldcxt);
 	}
-	return (Datum) 0;
+	funcctx = SRF_PERCALL_SETUP();
+	bc = funcctx->user_fctx;
+
+	if (!cursor_next(&bc->vc, &k, &vus))
+		SRF_RETURN_DONE(funcctx);
+	/* engaged time is viewing time: its buckets are among these */
+	while (bc->have_e && bc->ek < k)
+	{
+		CHECK_FOR_INTERRUPTS();
+		bc->have_e = cursor_next(&bc->ec, &bc->ek, &bc->eus);
+	}
+	if (bc->have_e && bc->ek == k)
+	{
+		engaged = (double) bc->eus / USECS_PER_SEC;
+		bc->have_e = cursor_next(&bc->ec, &bc->ek, &bc->eus);
+	}
+	if (pg_mul_s64_overflow(k, bc->vc.width, &start) ||
+		pg_add_s64_overflow(bc->vc.origin, start, &start) ||
+		!IS_VALID_TIMESTAMP(start))
+		bucket_range_error();
+	values[0] = TimestampTzGetDatum(start);
+	values[1] = Float8GetDatum((double) vus / USECS_PER_SEC);
+	values[2] = Float8GetDatum(engaged);
+	SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 }

@@ -138,3 +138,12 @@ COMMENT ON FUNCTION @extschema@.session_split_reason(bigint, interval, interval,
     'Why the session starts (first, timeout, max_duration, day, key, start_event) on the event that starts it; NULL on the others. Timestamps are epoch milliseconds.';
 
 ------------------------------------------------------------------------------
+
+-- The id session_id() gives the session of key that starts at start; the
+-- generated session views and tables use it, so that their ids are the
+-- window function's (dates BC included).
+CREATE FUNCTION @extschema@.sessionize_session_id(key text, start timestamptz) RETURNS text
+AS 'MODULE_PATHNAME', 'sessionize_session_id_text'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sessionize_session_id(text, timestamptz) IS
+    'Internal: key || ''-YYYYMMDD-HH24MISSMS'' of a session start in UTC, as session_id() makes it.';

@@ -6,7 +6,7 @@
 
 -- The extension's own schema, for generated SQL.
 CREATE FUNCTION @extschema@.sessionize_schema() RETURNS name
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT n.nspname FROM pg_catalog.pg_extension e
     JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
     WHERE e.extname = 'sessionize'
@@ -14,35 +14,73 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_schema() IS
     'Internal: the schema sessionize is installed in.';
 
--- Split a possibly schema-qualified name; unqualified names go to the first
--- schema of search_path, as CREATE VIEW would do.
-CREATE FUNCTION @extschema@.sessionize_qualify(rel_name text, OUT nsp name, OUT rel name)
-LANGUAGE plpgsql STABLE AS $$
+-- The version of the extension's SQL objects, recorded in what the
+-- generators make (comments, a session table's configuration), so that
+-- objects made by an older release can be found and made again.
+CREATE FUNCTION @extschema@.sessionize_version() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'sessionize'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_version() IS
+    'Internal: the installed version of sessionize, recorded in generated objects.';
+
+-- Split a possibly schema-qualified name; unqualified names go to
+-- default_nsp, the first schema of the caller's search_path (the public
+-- generators pass pg_catalog.current_schema() from outside their pinned
+-- search_path), as CREATE VIEW would do.
+CREATE FUNCTION @extschema@.sessionize_qualify(rel_name text, default_nsp name,
+    OUT nsp name, OUT rel name)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     parts text[] := pg_catalog.parse_ident(rel_name);
 BEGIN
     IF pg_catalog.array_length(parts, 1) = 1 THEN
-        nsp := pg_catalog.current_schema();
+        nsp := default_nsp;
         rel := parts[1];
     ELSIF pg_catalog.array_length(parts, 1) = 2 THEN
         nsp := parts[1];
         rel := parts[2];
     ELSE
-        RAISE EXCEPTION 'invalid relation name "%"', rel_name
+        RAISE EXCEPTION 'invalid relation name "%"', pg_catalog.left(rel_name, 64)
             USING ERRCODE = 'invalid_name', HINT = 'Use name or schema.name.';
     END IF;
     IF nsp IS NULL THEN
-        RAISE EXCEPTION 'no schema has been selected to create "%" in', rel_name
+        RAISE EXCEPTION 'no schema has been selected to create "%" in', pg_catalog.left(rel_name, 64)
             USING ERRCODE = 'invalid_schema_name', HINT = 'Qualify the name: schema.name.';
     END IF;
+    IF pg_catalog.octet_length(rel) > 63 THEN
+        RAISE EXCEPTION 'name "%..." is too long', pg_catalog.left(rel, 40)
+            USING ERRCODE = 'name_too_long', HINT = 'Names have at most 63 bytes.';
+    END IF;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_qualify(text) IS
+COMMENT ON FUNCTION @extschema@.sessionize_qualify(text, name) IS
     'Internal: schema and name of a relation name to create.';
+
+-- A name derived from a generated relation's own (rel || suffix), checked
+-- to fit PostgreSQL's 63-byte names rather than be cut short: every
+-- generated object name is made here.  longest is the longest suffix the
+-- generator will use, so that all its names are checked before the first
+-- object is created.
+CREATE FUNCTION @extschema@.sessionize_name(rel name, suffix text, longest text DEFAULT NULL)
+RETURNS name LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.octet_length(rel) + pg_catalog.octet_length(coalesce(longest, suffix)) > 63 THEN
+        RAISE EXCEPTION 'name "%" is too long for the objects made from it', rel
+            USING ERRCODE = 'name_too_long',
+                  DETAIL = pg_catalog.format('The name gets suffixes of up to %s bytes (%s), and names have at most 63 bytes.',
+                                             pg_catalog.octet_length(coalesce(longest, suffix)), coalesce(longest, suffix)),
+                  HINT = pg_catalog.format('Use a name of at most %s bytes.',
+                                           63 - pg_catalog.octet_length(coalesce(longest, suffix)));
+    END IF;
+    RETURN rel || suffix;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_name(name, text, text) IS
+    'Internal: a generated object name (relation name and suffix), checked to fit 63 bytes.';
 
 -- A timestamp column as a timestamptz expression over alias "e":
 -- timestamp is read as UTC, bigint as epoch milliseconds.
 CREATE FUNCTION @extschema@.sessionize_ts_sql(src regclass, col text) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ts_type regtype;
 BEGIN
@@ -63,13 +101,15 @@ COMMENT ON FUNCTION @extschema@.sessionize_ts_sql(regclass, text) IS
     'Internal: a timestamp column of a source as a timestamptz expression.';
 
 -- The input of the session aggregate, as a SELECT list over the source table
--- aliased "e": user_pseudo_id, platform, ts (timestamptz), event_id,
+-- src aliased "e": user_pseudo_id, platform, ts (timestamptz), event_id,
 -- view_name (non-NULL marks a view), engagement_ms, counted.  cfg holds the
 -- column mapping and event lists of create_session_view/create_session_table.
-CREATE FUNCTION @extschema@.sessionize_input_sql(cfg jsonb) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+-- Every cast in it is of a mapped column to a built-in type, and its
+-- operators resolve in pg_catalog (the pinned search_path of every function
+-- that parses it).
+CREATE FUNCTION @extschema@.sessionize_input_sql(src regclass, cfg jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    src regclass := (cfg->>'source')::oid::regclass;
     arg text;
     ts_expr text;
     platform_expr text;
@@ -150,12 +190,12 @@ BEGIN
         CASE WHEN cfg->>'session_duration_column' IS NULL THEN 'NULL::bigint'
              ELSE pg_catalog.format('e.%I::bigint', cfg->>'session_duration_column') END);
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_input_sql(jsonb) IS
+COMMENT ON FUNCTION @extschema@.sessionize_input_sql(regclass, jsonb) IS
     'Internal: the session aggregate''s inputs as a SELECT list over the source table aliased e.';
 
 -- The aggregate call over the input columns (alias i).
 CREATE FUNCTION @extschema@.sessionize_agg_sql(cfg jsonb, timeout interval) RETURNS text
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.format(
         '%1$I.session_agg(i.ts, %2$L::interval, i.view_name, i.engagement_ms, i.event_id, '
         '%1$I.session_rules(engaged_duration => %3$L::interval, engaged_views => %4$s))',
@@ -168,9 +208,10 @@ COMMENT ON FUNCTION @extschema@.sessionize_agg_sql(jsonb, interval) IS
 -- The 13 columns of the AWS session view from a group (alias g: user_pseudo_id,
 -- platform) and one of its sessions (alias s: a row of sessions()).
 CREATE FUNCTION @extschema@.sessionize_columns_sql() RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT '(g.user_pseudo_id || ''-'' || pg_catalog.to_char(s.session_start AT TIME ZONE ''UTC'', ''YYYYMMDD-HH24MISSMS''))::text AS session_id, '
-        'g.user_pseudo_id::text AS user_pseudo_id, '
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%I.sessionize_session_id(g.user_pseudo_id, s.session_start) AS session_id, ',
+                             @extschema@.sessionize_schema())
+        || 'g.user_pseudo_id::text AS user_pseudo_id, '
         'g.platform::text AS platform, '
         's.duration_ms::bigint AS session_duration, '
         's.views::bigint AS session_views, '
@@ -188,7 +229,7 @@ COMMENT ON FUNCTION @extschema@.sessionize_columns_sql() IS
 
 -- Comments of the 13 columns (CLICKSTREAM.md).
 CREATE FUNCTION @extschema@.sessionize_comment_columns(rel text, kind text) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c record;
 BEGIN
@@ -216,7 +257,7 @@ COMMENT ON FUNCTION @extschema@.sessionize_comment_columns(text, text) IS
 -- The dashboard views over a relation with the 13 session columns.
 CREATE FUNCTION @extschema@.sessionize_create_dashboards(base text, nsp name, prefix name,
     timeout interval, struggling_sessions integer, struggling_seconds numeric)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v text;
     c record;
@@ -394,7 +435,7 @@ CREATE FUNCTION @extschema@.sessionize_config(source regclass, timeout interval,
     engagement_column text, session_id_column text, session_duration_column text,
     view_events text[], engagement_events text[], excluded_events text[],
     engaged_duration interval, engaged_views integer)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     cfg jsonb;
 BEGIN
@@ -410,7 +451,7 @@ BEGIN
     PERFORM @extschema@.session_rules(engaged_duration => engaged_duration, engaged_views => engaged_views);
     PERFORM @extschema@.session_agg(pg_catalog.now(), timeout);
     cfg := pg_catalog.jsonb_build_object(
-        'source', source::oid::text, 'timeout', timeout, 'mode', mode,
+        'timeout', timeout, 'mode', mode,
         'user_column', user_column, 'platform_column', platform_column,
         'timestamp_column', timestamp_column, 'event_id_column', event_id_column,
         'event_name_column', event_name_column, 'page_title_column', page_title_column,
@@ -425,18 +466,17 @@ BEGIN
     IF mode = 'sdk' AND session_id_column IS NULL THEN
         RAISE EXCEPTION 'mode ''sdk'' needs a session_id_column' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM @extschema@.sessionize_input_sql(cfg);	-- checks the columns
+    PERFORM @extschema@.sessionize_input_sql(source, cfg);	-- checks the columns
     RETURN cfg;
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_config(regclass, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer) IS
     'Internal: checks and records the arguments of create_session_view and create_session_table.';
 
 -- The body (SELECT) of the session view for a configuration.
-CREATE FUNCTION @extschema@.sessionize_view_sql(cfg jsonb) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION @extschema@.sessionize_view_sql(src regclass, cfg jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
-    src regclass := (cfg->>'source')::oid::regclass;
     engaged_ms bigint := pg_catalog.floor(EXTRACT(epoch FROM (cfg->>'engaged_duration')::interval) * 1000);
     duration text := 'coalesce(g.sdk_duration, s.duration_ms)';
 BEGIN
@@ -447,7 +487,7 @@ BEGIN
             'CROSS JOIN LATERAL %I.sessions(g.state) s',
             @extschema@.sessionize_columns_sql(),
             @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval),
-            @extschema@.sessionize_input_sql(cfg), src, ext);
+            @extschema@.sessionize_input_sql(src, cfg), src, ext);
     END IF;
     -- SDK mode: one session per SDK session id ('#' for missing ones); the
     -- aggregate runs with a timeout longer than any gap, for the metrics
@@ -469,10 +509,48 @@ BEGIN
         'CROSS JOIN LATERAL %7$I.sessions(g.state) s',
         duration, engaged_ms, (cfg->>'engaged_views')::integer,
         @extschema@.sessionize_agg_sql(cfg, interval '1000000 days'),
-        @extschema@.sessionize_input_sql(cfg), src, ext);
+        @extschema@.sessionize_input_sql(src, cfg), src, ext);
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_view_sql(jsonb) IS
+COMMENT ON FUNCTION @extschema@.sessionize_view_sql(regclass, jsonb) IS
     'Internal: the SELECT of a clickstream session view.';
+
+-- create_session_view(): the public entry point is a plain SQL function that
+-- only adds the caller's current schema (for an unqualified view_name) and
+-- calls the implementation, whose search_path is pinned.
+CREATE FUNCTION @extschema@.sessionize_create_session_view(
+    default_nsp name, source regclass, view_name text, timeout interval, mode text,
+    user_column text, platform_column text, timestamp_column text, event_id_column text,
+    event_name_column text, page_title_column text, screen_name_column text,
+    engagement_column text, session_id_column text, session_duration_column text,
+    view_events text[], engagement_events text[], excluded_events text[],
+    engaged_duration interval, engaged_views integer,
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean)
+RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cfg jsonb;
+    q record;
+    v text;
+BEGIN
+    cfg := @extschema@.sessionize_config(source, timeout, mode, user_column, platform_column,
+        timestamp_column, event_id_column, event_name_column, page_title_column,
+        screen_name_column, engagement_column, session_id_column, session_duration_column,
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(view_name, default_nsp);
+    v := pg_catalog.format('%I.%I', q.nsp, q.rel);
+    EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = true) AS %s',
+                              v, @extschema@.sessionize_view_sql(source, cfg));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v, pg_catalog.format(
+        'Clickstream sessions of %s (mirror of AWS Clickstream clickstream_session_view), %s mode, timeout %s; one row per session of each (user_pseudo_id, platform). Made by sessionize %s.',
+        source, cfg->>'mode', timeout, @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(v, cfg->>'mode');
+    IF dashboards THEN
+        PERFORM @extschema@.sessionize_create_dashboards(v, q.nsp, q.rel, timeout,
+            struggling_sessions, struggling_seconds);
+    END IF;
+    RETURN v::regclass;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_view(name, regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Internal: create_session_view() with the schema for an unqualified view name.';
 
 CREATE FUNCTION @extschema@.create_session_view(
     source regclass,
@@ -497,420 +575,14 @@ CREATE FUNCTION @extschema@.create_session_view(
     struggling_sessions integer DEFAULT 3,
     struggling_seconds numeric DEFAULT 30,
     dashboards boolean DEFAULT true)
-RETURNS regclass LANGUAGE plpgsql AS $$
-DECLARE
-    cfg jsonb;
-    q record;
-    v text;
-BEGIN
-    cfg := @extschema@.sessionize_config(source, timeout, mode, user_column, platform_column,
-        timestamp_column, event_id_column, event_name_column, page_title_column,
-        screen_name_column, engagement_column, session_id_column, session_duration_column,
-        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
-    SELECT * INTO q FROM @extschema@.sessionize_qualify(view_name);
-    v := pg_catalog.format('%I.%I', q.nsp, q.rel);
-    EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = true) AS %s',
-                              v, @extschema@.sessionize_view_sql(cfg));
-    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v, pg_catalog.format(
-        'Clickstream sessions of %s (mirror of AWS Clickstream clickstream_session_view), %s mode, timeout %s; one row per session of each (user_pseudo_id, platform).',
-        source, cfg->>'mode', timeout));
-    PERFORM @extschema@.sessionize_comment_columns(v, cfg->>'mode');
-    IF dashboards THEN
-        PERFORM @extschema@.sessionize_create_dashboards(v, q.nsp, q.rel, timeout,
-            struggling_sessions, struggling_seconds);
-    END IF;
-    RETURN v::regclass;
-END $$;
+RETURNS regclass LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_create_session_view(pg_catalog.current_schema(),
+        source, view_name, timeout, mode, user_column, platform_column, timestamp_column,
+        event_id_column, event_name_column, page_title_column, screen_name_column,
+        engagement_column, session_id_column, session_duration_column, view_events,
+        engagement_events, excluded_events, engaged_duration, engaged_views,
+        struggling_sessions, struggling_seconds, dashboards)
+$$;
 COMMENT ON FUNCTION @extschema@.create_session_view(regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
     'Creates the clickstream session view (the 13 columns of AWS Clickstream clickstream_session_view) over an event table, and its dashboard views <view>_daily, _length_distribution, _users, _engagement, _entry_exit, _concluded.';
 
--- Names of the companion objects of a session table.
-CREATE FUNCTION @extschema@.sessionize_parts(session_table regclass,
-    OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
-    OUT dirty_table text, OUT config_table text)
-LANGUAGE sql STABLE AS $$
-    SELECT n.nspname, c.relname,
-           pg_catalog.format('%I.%I', n.nspname, c.relname || '_state'),
-           pg_catalog.format('%I.%I', n.nspname, c.relname || '_delta'),
-           pg_catalog.format('%I.%I', n.nspname, c.relname || '_dirty'),
-           pg_catalog.format('%I.%I', n.nspname, c.relname || '_config')
-    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.oid = session_table
-$$;
-COMMENT ON FUNCTION @extschema@.sessionize_parts(regclass) IS
-    'Internal: the bookkeeping tables of a session table.';
-
-CREATE FUNCTION @extschema@.create_session_table(
-    source regclass,
-    table_name text,
-    timeout interval DEFAULT '30 minutes',
-    user_column text DEFAULT 'user_pseudo_id',
-    platform_column text DEFAULT 'platform',
-    timestamp_column text DEFAULT 'event_timestamp',
-    event_id_column text DEFAULT 'event_id',
-    event_name_column text DEFAULT 'event_name',
-    page_title_column text DEFAULT 'page_view_page_title',
-    screen_name_column text DEFAULT 'screen_view_screen_name',
-    engagement_column text DEFAULT 'user_engagement_time_msec',
-    view_events text[] DEFAULT '{_page_view,_screen_view}',
-    engagement_events text[] DEFAULT '{_user_engagement}',
-    excluded_events text[] DEFAULT '{}',
-    engaged_duration interval DEFAULT '10 seconds',
-    engaged_views integer DEFAULT 2,
-    struggling_sessions integer DEFAULT 3,
-    struggling_seconds numeric DEFAULT 30,
-    dashboards boolean DEFAULT true)
-RETURNS regclass LANGUAGE plpgsql AS $$
-DECLARE
-    ext name := @extschema@.sessionize_schema();
-    cfg jsonb;
-    q record;
-    t text;
-    p record;
-    input_sql text;
-    op text;
-    fn text;
-BEGIN
-    IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '% is not a table', source
-            USING ERRCODE = 'wrong_object_type',
-                  HINT = 'A session table captures changes with triggers on a table; over a view, use create_session_view().';
-    END IF;
-    cfg := @extschema@.sessionize_config(source, timeout, 'computed', user_column, platform_column,
-        timestamp_column, event_id_column, event_name_column, page_title_column,
-        screen_name_column, engagement_column, NULL, NULL,
-        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
-    SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name);
-    t := pg_catalog.format('%I.%I', q.nsp, q.rel);
-    input_sql := @extschema@.sessionize_input_sql(cfg);
-
-    -- the session table: the 13 columns of the session view
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (
-            session_id text, user_pseudo_id text, platform text,
-            session_duration bigint, session_views bigint,
-            engaged_session integer, bounced_session integer,
-            session_start_timestamp bigint, session_engagement_time bigint,
-            session_date timestamp, session_date_hour timestamp,
-            entry_view text, exit_view text)$s$, t);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
-        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, kept up to date by %I.refresh_session_table().',
-        source, timeout, ext));
-    PERFORM @extschema@.sessionize_comment_columns(t, 'computed');
-    SELECT * INTO p FROM @extschema@.sessionize_parts(t::regclass);
-
-    -- bookkeeping: a mergeable state per (user, platform), captured events
-    -- not yet merged, partitions to recompute, and the configuration
-    -- last_event: the time of the state's last event, the end of its last
-    -- session (a refresh need not look for session rows of a user whose
-    -- last session ends long before the new events)
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
-                         state %I.sessionstate NOT NULL, last_event timestamptz NOT NULL)
-                         WITH (fillfactor = 70)$s$,
-        p.state_table, ext);
-    -- states are rewritten at every refresh that touches them: lz4 (where
-    -- the server has it) compresses them several times faster than pglz
-    BEGIN
-        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN state SET COMPRESSION lz4', p.state_table);
-    EXCEPTION WHEN feature_not_supported THEN
-        NULL;
-    END;
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
-                         event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
-        p.dirty_table);
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (source regclass NOT NULL, config jsonb NOT NULL,
-                         created timestamptz NOT NULL DEFAULT pg_catalog.now(),
-                         last_refresh timestamptz, refreshes bigint NOT NULL DEFAULT 0,
-                         events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
-    EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
-                              p.config_table, source, cfg);
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.state_table,
-        'sessionize bookkeeping: the mergeable session state of each (user_pseudo_id, platform).');
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
-        'sessionize bookkeeping: events captured from the source since the last refresh.');
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
-        'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,
-        'sessionize bookkeeping: how the session table is built from its source.');
-
-    -- capture changes of the source.  The triggers are created before the
-    -- first build: creating them locks out writers of the source until this
-    -- transaction ends, so no event falls between the build and the capture.
-    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-        fn := pg_catalog.format('%I.%I', q.nsp, q.rel || '_capture_' || op);
-        EXECUTE pg_catalog.format($f$
-            CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql
-            SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L$f$, fn,
-            CASE op
-            WHEN 'insert' THEN pg_catalog.format($b$
-BEGIN
-    INSERT INTO %s (user_pseudo_id, platform, ts, event_id, view_name, engagement_ms)
-    SELECT i.user_pseudo_id, i.platform, i.ts, i.event_id, i.view_name, i.engagement_ms
-    FROM (SELECT %s FROM new_rows e) i
-    WHERE i.counted AND i.ts IS NOT NULL;
-    RETURN NULL;
-END$b$, p.delta_table, input_sql)
-            WHEN 'update' THEN pg_catalog.format($b$
-BEGIN
-    INSERT INTO %1$s (user_pseudo_id, platform)
-    SELECT i.user_pseudo_id, i.platform FROM (SELECT %2$s FROM old_rows e) i
-    UNION SELECT i.user_pseudo_id, i.platform FROM (SELECT %2$s FROM new_rows e) i;
-    RETURN NULL;
-END$b$, p.dirty_table, input_sql)
-            WHEN 'delete' THEN pg_catalog.format($b$
-BEGIN
-    INSERT INTO %1$s (user_pseudo_id, platform)
-    SELECT DISTINCT i.user_pseudo_id, i.platform FROM (SELECT %2$s FROM old_rows e) i;
-    RETURN NULL;
-END$b$, p.dirty_table, input_sql)
-            ELSE pg_catalog.format($b$
-BEGIN
-    INSERT INTO %s (everything) VALUES (true);
-    RETURN NULL;
-END$b$, p.dirty_table)
-            END);
-        EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', fn,
-            pg_catalog.format('sessionize: captures %ss on %s for %s.', op, source, t));
-        EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-            q.rel || '_sessionize_' || op, pg_catalog.upper(op), source,
-            CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
-                    WHEN 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
-                    WHEN 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
-                    ELSE '' END, fn);
-    END LOOP;
-
-    -- the first build is a refresh of everything
-    EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', p.dirty_table);
-    PERFORM @extschema@.refresh_session_table(t::regclass);
-    IF dashboards THEN
-        PERFORM @extschema@.sessionize_create_dashboards(t, q.nsp, q.rel, timeout,
-            struggling_sessions, struggling_seconds);
-    END IF;
-    RETURN t::regclass;
-END $$;
-COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
-    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes; a refresh merges new events into stored session states.';
-
-CREATE FUNCTION @extschema@.refresh_session_table(session_table regclass)
-RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    ext name := @extschema@.sessionize_schema();
-    p record;
-    cfg jsonb;
-    src regclass;
-    agg text;
-    input_sql text;
-    everything boolean;
-    processed bigint;
-BEGIN
-    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
-    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
-        RAISE EXCEPTION '% is not a session table', session_table
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Create one with create_session_table().';
-    END IF;
-
-    -- one refresh at a time per table; readers are not blocked
-    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
-    EXECUTE pg_catalog.format('SELECT config, source FROM %s', p.config_table) INTO cfg, src;
-    agg := @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval);
-    input_sql := @extschema@.sessionize_input_sql(cfg);
-    -- a truncated source, or events without a user (rare: matched by
-    -- IS NOT DISTINCT FROM, no index helps), rebuild everything
-    EXECUTE pg_catalog.format(
-        'SELECT EXISTS (SELECT 1 FROM %s WHERE everything OR user_pseudo_id IS NULL) '
-        'OR EXISTS (SELECT 1 FROM %s WHERE user_pseudo_id IS NULL)',
-        p.dirty_table, p.delta_table) INTO everything;
-
-    IF everything THEN
-        -- rebuild from the source.  The states go first (the lock keeps
-        -- other refreshes out); then one statement, so one snapshot: the
-        -- captured events and marks it consumes are exactly those whose
-        -- source rows it reads.
-        EXECUTE pg_catalog.format('DELETE FROM %s', p.state_table);
-        EXECUTE pg_catalog.format($s$
-            WITH d1 AS (DELETE FROM %1$s), d2 AS (DELETE FROM %2$s),
-            ins AS (
-                INSERT INTO %3$s (pkey, user_pseudo_id, platform, state, last_event)
-                SELECT ROW(g.user_pseudo_id, g.platform)::text, g.user_pseudo_id, g.platform, g.state, g.last_event
-                FROM (SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state,
-                             pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
-                      FROM (SELECT %5$s FROM %6$s e) i
-                      WHERE i.ts IS NOT NULL
-                      GROUP BY i.user_pseudo_id, i.platform) g
-                WHERE g.state IS NOT NULL
-                RETURNING state)
-            SELECT coalesce(pg_catalog.sum(%7$I.session_event_count(state)), 0)::bigint FROM ins$s$,
-            p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext)
-            INTO processed;
-        EXECUTE pg_catalog.format('DELETE FROM %s', session_table);
-        EXECUTE pg_catalog.format(
-            'INSERT INTO %s SELECT %s FROM %s g CROSS JOIN LATERAL %I.sessions(g.state) s',
-            session_table, @extschema@.sessionize_columns_sql(), p.state_table, ext);
-    ELSE
-        -- merge the new events into the stored states, recompute the
-        -- partitions with updated or deleted events from the source, and
-        -- replace the session rows that can have changed.  One statement, so
-        -- one snapshot: the captured events and marks it consumes are exactly
-        -- those it reads.  It runs to the end whatever the plan of each part:
-        -- the stored states and session rows of the touched partitions are
-        -- found key by key (LATERAL with LIMIT or OFFSET, TID scans), since
-        -- they are few, whatever the statistics of fresh tables say.  The
-        -- session table has no unique index: deleting and inserting its rows
-        -- in one statement is safe (the delete does not see the inserts).
-        EXECUTE pg_catalog.format($s$
-            WITH consumed AS (DELETE FROM %1$s),
-            dirty AS (DELETE FROM %2$s RETURNING user_pseudo_id, platform),
-            dirty_keys AS (SELECT DISTINCT user_pseudo_id, platform FROM dirty),
-            recomputed AS (
-                SELECT i.user_pseudo_id, i.platform, %4$s FILTER (WHERE i.counted) AS state,
-                       pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
-                FROM (SELECT %5$s FROM %6$s e
-                      WHERE e.%8$I::text IN (SELECT user_pseudo_id FROM dirty_keys)) i
-                WHERE i.ts IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM dirty_keys k
-                              WHERE k.user_pseudo_id = i.user_pseudo_id
-                                AND k.platform IS NOT DISTINCT FROM i.platform)
-                GROUP BY i.user_pseudo_id, i.platform),
-            -- the captured events (those the DELETE above consumes: same
-            -- snapshot) of partitions not recomputed
-            added AS (
-                SELECT i.user_pseudo_id, i.platform, %4$s AS state, pg_catalog.count(*) AS n,
-                       pg_catalog.min(i.ts) AS first_event, pg_catalog.max(i.ts) AS last_event
-                FROM %1$s i
-                WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
-                                  WHERE k.user_pseudo_id = i.user_pseudo_id
-                                    AND k.platform IS NOT DISTINCT FROM i.platform)
-                GROUP BY i.user_pseudo_id, i.platform),
-            -- the window of time the new events can change: a session that
-            -- ends more than the timeout before the first new event, or
-            -- starts more than the timeout after the last one, stays as it
-            -- is (NULL: no bound, where the time would be out of range)
-            windows AS (
-                SELECT a.*,
-                       CASE WHEN EXTRACT(epoch FROM a.first_event) - EXTRACT(epoch FROM %9$L::interval) > -210000000000
-                            THEN a.first_event - %9$L::interval END AS since,
-                       CASE WHEN EXTRACT(epoch FROM a.last_event) + EXTRACT(epoch FROM %9$L::interval) < 9200000000000
-                            THEN a.last_event + %9$L::interval END AS until
-                FROM added a),
-            -- merged with the stored state.  The session rows to replace are
-            -- those with session_start_timestamp + session_duration >= lo and
-            -- session_start_timestamp <= hi: the window in the unit of these
-            -- columns (whole ms, rounded down: 1 ms of margin); lo_ts and
-            -- hi_ts, a second wider, are a cheap first test on the sessions
-            -- of the state.  The table has such rows of the user only if the
-            -- stored last event is at or after lo_ts (has_rows).  If it has
-            -- none, the new events are more than the timeout after every
-            -- stored event: the sessions in the window are those of the new
-            -- events alone (added_state, smaller to read out).
-            merged AS (
-                SELECT a.user_pseudo_id, a.platform, a.n, s.tid,
-                       pg_catalog.floor(EXTRACT(epoch FROM a.since) * 1000)::bigint - 1 AS lo,
-                       pg_catalog.floor(EXTRACT(epoch FROM a.until) * 1000)::bigint + 1 AS hi,
-                       a.since - interval '1 second' AS lo_ts,
-                       a.until + interval '1 second' AS hi_ts,
-                       s.tid IS NOT NULL AND (a.since IS NULL OR s.last_event >= a.since - interval '1 second') AS has_rows,
-                       GREATEST(s.last_event, a.last_event) AS last_event,
-                       a.state AS added_state,
-                       %7$I.session_merge(s.state, a.state) AS state
-                FROM windows a
-                LEFT JOIN LATERAL (
-                    SELECT s.ctid AS tid, s.state, s.last_event FROM %3$s s
-                    WHERE s.pkey = ROW(a.user_pseudo_id, a.platform)::text LIMIT 1) s ON true),
-            updated AS (
-                UPDATE %3$s s SET state = m.state, last_event = m.last_event
-                FROM merged m WHERE s.ctid = m.tid
-                RETURNING m.user_pseudo_id, m.platform, m.lo, m.hi, m.has_rows),
-            inserted AS (
-                INSERT INTO %3$s AS s (pkey, user_pseudo_id, platform, state, last_event)
-                SELECT ROW(m.user_pseudo_id, m.platform)::text, m.user_pseudo_id, m.platform, m.state, m.last_event
-                FROM merged m WHERE m.tid IS NULL
-                UNION ALL
-                SELECT ROW(r.user_pseudo_id, r.platform)::text, r.user_pseudo_id, r.platform, r.state, r.last_event
-                FROM recomputed r WHERE r.state IS NOT NULL
-                ON CONFLICT (pkey) DO UPDATE SET state = EXCLUDED.state, last_event = EXCLUDED.last_event),
-            vanished AS (
-                DELETE FROM %3$s s USING dirty_keys k
-                WHERE s.pkey = ROW(k.user_pseudo_id, k.platform)::text
-                  AND NOT EXISTS (SELECT 1 FROM recomputed r
-                                  WHERE r.state IS NOT NULL
-                                    AND r.user_pseudo_id = k.user_pseudo_id
-                                    AND r.platform IS NOT DISTINCT FROM k.platform)),
-            -- the session rows to replace: those in the window for merged
-            -- users, all of them for recomputed ones
-            replaced AS (
-                DELETE FROM %10$s t
-                WHERE t.ctid = ANY (ARRAY(
-                    SELECT x.tid
-                    FROM (SELECT u.user_pseudo_id, u.platform, u.lo, u.hi FROM updated u WHERE u.has_rows
-                          UNION ALL
-                          SELECT k.user_pseudo_id, k.platform, NULL, NULL FROM dirty_keys k) k
-                    CROSS JOIN LATERAL (
-                        SELECT t.ctid AS tid FROM %10$s t
-                        WHERE t.user_pseudo_id = k.user_pseudo_id
-                          AND t.platform IS NOT DISTINCT FROM k.platform
-                          AND (k.lo IS NULL OR t.session_start_timestamp + t.session_duration >= k.lo)
-                          AND (k.hi IS NULL OR t.session_start_timestamp <= k.hi)
-                        OFFSET 0) x))),
-            written AS (
-                INSERT INTO %10$s
-                SELECT %11$s
-                FROM (SELECT m.user_pseudo_id, m.platform,
-                             CASE WHEN m.has_rows THEN m.state ELSE m.added_state END AS state,
-                             CASE WHEN m.has_rows THEN m.lo END AS lo, CASE WHEN m.has_rows THEN m.hi END AS hi,
-                             CASE WHEN m.has_rows THEN m.lo_ts END AS lo_ts, CASE WHEN m.has_rows THEN m.hi_ts END AS hi_ts
-                      FROM merged m
-                      UNION ALL
-                      SELECT r.user_pseudo_id, r.platform, r.state, NULL, NULL, NULL, NULL FROM recomputed r
-                      WHERE r.state IS NOT NULL) g
-                CROSS JOIN LATERAL %7$I.sessions(g.state) s
-                WHERE (g.lo IS NULL
-                       OR (s.session_end > g.lo_ts
-                           AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint + s.duration_ms >= g.lo))
-                  AND (g.hi IS NULL
-                       OR (s.session_start < g.hi_ts
-                           AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint <= g.hi)))
-            SELECT coalesce((SELECT pg_catalog.sum(m.n) FROM merged m), 0)
-                   + coalesce((SELECT pg_catalog.sum(%7$I.session_event_count(r.state)) FROM recomputed r), 0)$s$,
-            p.delta_table, p.dirty_table, p.state_table, agg, input_sql, src, ext, cfg->>'user_column',
-            cfg->>'timeout', session_table, @extschema@.sessionize_columns_sql())
-            INTO processed;
-    END IF;
-
-    EXECUTE pg_catalog.format(
-        'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
-        'events_processed = events_processed + $1', p.config_table) USING processed;
-    RETURN processed;
-END $$;
-COMMENT ON FUNCTION @extschema@.refresh_session_table(regclass) IS
-    'Brings a session table up to date with its source in one transaction; returns how many events it processed (new events merged, plus the events of recomputed users).';
-
-CREATE FUNCTION @extschema@.drop_session_table(session_table regclass)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    p record;
-    src regclass;
-    op text;
-BEGIN
-    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
-    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
-        RAISE EXCEPTION '% is not a session table', session_table
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    EXECUTE pg_catalog.format('SELECT source FROM %s', p.config_table) INTO src;
-    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', p.rel || '_sessionize_' || op, src);
-        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %I.%I()', p.nsp, p.rel || '_capture_' || op);
-    END LOOP;
-    EXECUTE pg_catalog.format('DROP TABLE %s, %s, %s, %s, %s CASCADE', session_table,
-        p.state_table, p.delta_table, p.dirty_table, p.config_table);
-END $$;
-COMMENT ON FUNCTION @extschema@.drop_session_table(regclass) IS
-    'Drops a session table with its dashboards, bookkeeping tables and the capture triggers on its source.';

@@ -6,7 +6,7 @@
 
 -- Descriptive headers and comments of the live report's columns.
 CREATE FUNCTION @extschema@.sessionize_live_columns(OUT col text, OUT header text, OUT description text)
-RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     VALUES
     ('live_session_id', 'Session ID', 'The live session (webinar) the events belong to.'),
     ('live_start', 'Live start', 'First instant of live viewing (the earliest live heartbeat).'),
@@ -63,40 +63,77 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_live_columns() IS
     'Internal: descriptive headers (for CSV export) and comments of the live report''s columns.';
 
-CREATE FUNCTION @extschema@.create_live_session_report(
+-- The report's rule for impossible times: events before valid_from, or more
+-- than future_slack after the time of the query, come from clients with a
+-- wrong clock and are left out (docs/live-report.md).
+CREATE FUNCTION @extschema@.sessionize_live_valid_from() RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT timestamptz '2000-01-01 00:00:00+00'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_live_valid_from() IS
+    'Internal: the live report leaves out events before this time.';
+CREATE FUNCTION @extschema@.sessionize_live_future_slack() RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT interval '1 day'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_live_future_slack() IS
+    'Internal: the live report leaves out events more than this after now().';
+
+-- The last bucket number of a live session's timeline from lo to hi, at
+-- most sessionize_live_max_buckets(): a session spanning more (a stray
+-- heartbeat weeks away) is named in an error rather than filled with
+-- millions of empty buckets.
+CREATE FUNCTION @extschema@.sessionize_live_buckets(live_session_id text,
+    lo timestamptz, hi timestamptz, bucket interval) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint := pg_catalog.floor(EXTRACT(epoch FROM hi - lo) / EXTRACT(epoch FROM bucket))::bigint;
+BEGIN
+    IF n >= 100000 THEN
+        RAISE EXCEPTION 'live session % spans % buckets of %, more than 100000', coalesce(pg_catalog.quote_literal(pg_catalog.left(live_session_id, 64)), 'NULL'), n + 1, bucket
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = pg_catalog.format('Its viewing runs from %s to %s.', lo, hi),
+                  HINT = 'Delete the stray heartbeats that stretch it, or make the report with a wider bucket.';
+    END IF;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_live_buckets(text, timestamptz, timestamptz, interval) IS
+    'Internal: the last bucket number of a live session''s timeline, checked against the limit of 100000 buckets.';
+
+CREATE FUNCTION @extschema@.sessionize_create_live_session_report(default_nsp name,
     source regclass,
-    report_name text DEFAULT 'live_session_report',
-    heartbeat interval DEFAULT '10 seconds',
-    bucket interval DEFAULT '1 minute',
-    live_session_column text DEFAULT 'session_id',
-    viewer_column text DEFAULT 'viewer_id',
-    viewer_name_column text DEFAULT 'viewer_name',
-    timestamp_column text DEFAULT 'event_time',
-    event_type_column text DEFAULT 'event_type',
-    playback_column text DEFAULT 'playback',
-    live_values text[] DEFAULT '{live}',
-    engaged_columns text[] DEFAULT '{tab_in_focus,full_screen,sound_on}',
-    poll_id_column text DEFAULT 'poll_id',
-    poll_question_column text DEFAULT 'poll_question',
-    poll_type_column text DEFAULT 'poll_type',
-    poll_answer_column text DEFAULT 'poll_answer',
-    recording_column text DEFAULT 'recording_id',
-    play_column text DEFAULT 'play_id',
-    percentile_column text DEFAULT 'percentile',
-    country_column text DEFAULT 'country',
-    device_column text DEFAULT 'device',
-    heartbeat_events text[] DEFAULT '{heartbeat}',
-    reaction_events text[] DEFAULT '{reaction}',
-    chat_events text[] DEFAULT '{chat_message}',
-    poll_events text[] DEFAULT '{poll_answer}',
-    qna_events text[] DEFAULT '{qna_thread}',
-    download_events text[] DEFAULT '{download}',
-    raised_hand_events text[] DEFAULT '{raise_hand}',
-    impression_events text[] DEFAULT '{player_impression}',
-    play_events text[] DEFAULT '{play}',
-    percentile_events text[] DEFAULT '{percentile}',
-    friendly_headers boolean DEFAULT false)
-RETURNS SETOF regclass LANGUAGE plpgsql AS $$
+    report_name text,
+    heartbeat interval,
+    bucket interval,
+    live_session_column text,
+    viewer_column text,
+    viewer_name_column text,
+    timestamp_column text,
+    event_type_column text,
+    playback_column text,
+    live_values text[],
+    engaged_columns text[],
+    poll_id_column text,
+    poll_question_column text,
+    poll_type_column text,
+    poll_answer_column text,
+    recording_column text,
+    play_column text,
+    percentile_column text,
+    country_column text,
+    device_column text,
+    heartbeat_events text[],
+    reaction_events text[],
+    chat_events text[],
+    poll_events text[],
+    qna_events text[],
+    download_events text[],
+    raised_hand_events text[],
+    impression_events text[],
+    play_events text[],
+    percentile_events text[],
+    friendly_headers boolean)
+RETURNS SETOF regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
     q record;
@@ -134,7 +171,7 @@ BEGIN
     -- the bucket as seconds, so that date arithmetic never shifts it at DST changes
     bk_secs := pg_catalog.format('%L::interval', (EXTRACT(epoch FROM bucket)::bigint)::text || ' seconds');
 
-    SELECT * INTO q FROM @extschema@.sessionize_qualify(report_name);
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(report_name, default_nsp);
     IF pg_catalog.octet_length(q.rel) + pg_catalog.octet_length('_recordings_friendly') > 63 THEN
         RAISE EXCEPTION 'name "%" is too long for its report views', q.rel
             USING ERRCODE = 'name_too_long', HINT = 'Use a name of at most 43 bytes.';
@@ -199,6 +236,7 @@ BEGIN
                %s AS recording_id, %s AS play_id, %s AS percentile,
                %s AS country, %s AS device
         FROM %s e
+        WHERE %s
         $v$, v_events,
         CASE WHEN live_session_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', live_session_column) END,
         viewer_column,
@@ -221,7 +259,11 @@ BEGIN
         CASE WHEN percentile_column IS NULL THEN 'NULL::numeric' ELSE pg_catalog.format('e.%I::numeric', percentile_column) END,
         CASE WHEN country_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', country_column) END,
         CASE WHEN device_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', device_column) END,
-        source);
+        source,
+        -- impossible times (a client with a wrong clock) are left out
+        pg_catalog.format('%1$s IS NULL OR (%1$s >= %2$L::timestamptz AND %1$s < pg_catalog.now() + %3$L::interval)',
+            @extschema@.sessionize_ts_sql(source, timestamp_column),
+            @extschema@.sessionize_live_valid_from(), @extschema@.sessionize_live_future_slack()));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_events, pg_catalog.format(
         'Events of %s for the live report %s, normalized: kind is heartbeat, reaction, chat, poll, qna, download, raised_hand, impression, play, percentile or other; live is false for recording playback.',
         source, q.rel));
@@ -297,7 +339,7 @@ BEGIN
                        coalesce(p.live_viewers, 0) AS live_viewers, p.live_engagement_rate
                 FROM span s
                 CROSS JOIN LATERAL pg_catalog.generate_series(0::bigint,
-                    (EXTRACT(epoch FROM s.hi - s.lo) / EXTRACT(epoch FROM %5$s))::bigint) k
+                    %2$I.sessionize_live_buckets(s.live_session_id, s.lo, s.hi, %5$s)) k
                 LEFT JOIN per p ON p.live_session_id IS NOT DISTINCT FROM s.live_session_id
                                AND p.bucket_start = s.lo + k * %5$s
                 $v$, v_states, ext, origin, bk, bk_secs);
@@ -315,7 +357,7 @@ BEGIN
                        v.reactions, v.chat_messages, v.polls_answered, v.qna_threads, v.downloads, v.raised_hands,
                        ARRAY(SELECT b.engaged_seconds / b.viewed_seconds
                              FROM pg_catalog.generate_series(0::bigint,
-                                 pg_catalog.ceil(EXTRACT(epoch FROM s.hi - s.lo) / EXTRACT(epoch FROM %5$s))::bigint - 1) k
+                                 %2$I.sessionize_live_buckets(v.live_session_id, s.lo, s.hi - interval '1 microsecond', %5$s)) k
                              LEFT JOIN %2$I.viewing_buckets(v.live_state, %3$s, %4$s) b
                                     ON b.bucket_start = s.lo + k * %5$s
                              ORDER BY k) AS engagement_heatmap
@@ -418,5 +460,47 @@ BEGIN
         END IF;
     END LOOP;
 END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_live_session_report(name, regclass, text, interval, interval, text, text, text, text, text, text, text[], text[], text, text, text, text, text, text, text, text, text, text[], text[], text[], text[], text[], text[], text[], text[], text[], text[], boolean) IS
+    'Internal: create_live_session_report() with the schema for an unqualified report name.';
+
+-- The public entry point adds only the caller's current schema (for an
+-- unqualified report_name) to the call of the pinned implementation.
+CREATE FUNCTION @extschema@.create_live_session_report(
+    source regclass,
+    report_name text DEFAULT 'live_session_report',
+    heartbeat interval DEFAULT '10 seconds',
+    bucket interval DEFAULT '1 minute',
+    live_session_column text DEFAULT 'session_id',
+    viewer_column text DEFAULT 'viewer_id',
+    viewer_name_column text DEFAULT 'viewer_name',
+    timestamp_column text DEFAULT 'event_time',
+    event_type_column text DEFAULT 'event_type',
+    playback_column text DEFAULT 'playback',
+    live_values text[] DEFAULT '{live}',
+    engaged_columns text[] DEFAULT '{tab_in_focus,full_screen,sound_on}',
+    poll_id_column text DEFAULT 'poll_id',
+    poll_question_column text DEFAULT 'poll_question',
+    poll_type_column text DEFAULT 'poll_type',
+    poll_answer_column text DEFAULT 'poll_answer',
+    recording_column text DEFAULT 'recording_id',
+    play_column text DEFAULT 'play_id',
+    percentile_column text DEFAULT 'percentile',
+    country_column text DEFAULT 'country',
+    device_column text DEFAULT 'device',
+    heartbeat_events text[] DEFAULT '{heartbeat}',
+    reaction_events text[] DEFAULT '{reaction}',
+    chat_events text[] DEFAULT '{chat_message}',
+    poll_events text[] DEFAULT '{poll_answer}',
+    qna_events text[] DEFAULT '{qna_thread}',
+    download_events text[] DEFAULT '{download}',
+    raised_hand_events text[] DEFAULT '{raise_hand}',
+    impression_events text[] DEFAULT '{player_impression}',
+    play_events text[] DEFAULT '{play}',
+    percentile_events text[] DEFAULT '{percentile}',
+    friendly_headers boolean DEFAULT false)
+RETURNS SETOF regclass LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_create_live_session_report(pg_catalog.current_schema(),
+        source, report_name, heartbeat, bucket, live_session_column, viewer_column, viewer_name_column, timestamp_column, event_type_column, playback_column, live_values, engaged_columns, poll_id_column, poll_question_column, poll_type_column, poll_answer_column, recording_column, play_column, percentile_column, country_column, device_column, heartbeat_events, reaction_events, chat_events, poll_events, qna_events, download_events, raised_hand_events, impression_events, play_events, percentile_events, friendly_headers)
+$$;
 COMMENT ON FUNCTION @extschema@.create_live_session_report(regclass, text, interval, interval, text, text, text, text, text, text, text[], text[], text, text, text, text, text, text, text, text, text, text[], text[], text[], text[], text[], text[], text[], text[], text[], text[], boolean) IS
     'Creates the live-session (webinar) report over a table of viewer events: views <report>_events, _viewer_states, _summary, _timeline, _viewers, _polls, _recordings, _countries, _devices (and _friendly companions with descriptive headers); returns them.';

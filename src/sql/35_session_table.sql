@@ -1,0 +1,402 @@
+------------------------------------------------------------------------------
+-- Session tables: the 13 columns of the session view kept exactly up to date
+-- by refresh_session_table() (docs/session-tables.md).
+--
+-- Bookkeeping, beside the session table <t> in its schema:
+--   <t>_state   a mergeable session state per (user_pseudo_id, platform)
+--   <t>_delta   events captured from the source since the last refresh
+--   <t>_dirty   partitions with updated or deleted events; an "everything"
+--               mark after a TRUNCATE
+--   <t>_config  the source, the column mapping, the rules, the mapped
+--               columns' types and the sessionize version that made it
+-- and, on the source, four statement triggers <t>_sessionize_<op> running
+-- the capture functions <t>_capture_<op>.
+--
+-- Security (docs/security.md): the capture functions are SECURITY DEFINER,
+-- so that any role allowed to write the source can have its changes
+-- captured without rights on the bookkeeping tables.  They are not
+-- executable by PUBLIC; each checks that it runs as its own trigger on the
+-- configured source, and evaluates only casts of mapped columns whose types
+-- (checked when the table is made, and at every capture) are built in or
+-- owned by a superuser or by the role that made the table.  Every function
+-- here pins search_path, so the SQL they generate and run resolves
+-- operators and functions in pg_catalog.
+------------------------------------------------------------------------------
+
+-- A template with named pieces: each {name} is replaced by pieces->>name, in
+-- one pass (the replacements are not scanned again).  Generated statements
+-- read better with names than with a dozen positional placeholders.
+CREATE FUNCTION @extschema@.sessionize_fill(template text, pieces jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    result text := '';
+    rest text := template;
+    m text[];
+BEGIN
+    LOOP
+        m := pg_catalog.regexp_match(rest, '^(.*?)\{([a-z_]+)\}(.*)$', 's');
+        EXIT WHEN m IS NULL;
+        IF NOT pieces ? m[2] OR pieces->>m[2] IS NULL THEN
+            RAISE EXCEPTION 'internal error: no piece "%" for a generated statement', m[2];
+        END IF;
+        result := result || m[1] || (pieces->>m[2]);
+        rest := m[3];
+    END LOOP;
+    RETURN result || rest;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_fill(text, jsonb) IS
+    'Internal: fills the {name} pieces of a generated statement.';
+
+-- The longest suffix a session table's own name gets (its dashboard view
+-- _length_distribution and its trigger _sessionize_truncate).
+CREATE FUNCTION @extschema@.sessionize_longest_suffix() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT '_sessionize_truncate'::text
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_longest_suffix() IS
+    'Internal: the longest suffix of an object name made from a session table''s.';
+
+-- The names of the companion objects of a session table nsp.rel, each
+-- checked to fit 63 bytes (sessionize_name).
+CREATE FUNCTION @extschema@.sessionize_table_names(nsp name, rel name,
+    OUT state_table text, OUT delta_table text, OUT dirty_table text, OUT config_table text)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_state', @extschema@.sessionize_longest_suffix())),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_delta', @extschema@.sessionize_longest_suffix())),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_dirty', @extschema@.sessionize_longest_suffix())),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_config', @extschema@.sessionize_longest_suffix()))
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_table_names(name, name) IS
+    'Internal: the bookkeeping tables of session table nsp.rel.';
+
+-- The capture trigger and function of one operation (insert, update,
+-- delete, truncate) of session table rel.
+CREATE FUNCTION @extschema@.sessionize_capture_names(nsp name, rel name, op text,
+    OUT trigger_name name, OUT function_name text)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT @extschema@.sessionize_name(rel, '_sessionize_' || op, @extschema@.sessionize_longest_suffix()),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_capture_' || op, @extschema@.sessionize_longest_suffix()))
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_capture_names(name, name, text) IS
+    'Internal: the capture trigger and function of one operation of a session table.';
+
+-- Schema, name and bookkeeping tables of an existing relation (whether or
+-- not it is a session table).
+CREATE FUNCTION @extschema@.sessionize_parts(session_table regclass,
+    OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
+    OUT dirty_table text, OUT config_table text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT n.nspname, c.relname, x.state_table, x.delta_table, x.dirty_table, x.config_table
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    CROSS JOIN LATERAL @extschema@.sessionize_table_names(n.nspname, c.relname) x
+    WHERE c.oid = session_table
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_parts(regclass) IS
+    'Internal: the bookkeeping tables of a session table.';
+
+-- The type of each mapped column of src, {"user_column": "text", ...}: what
+-- the capture functions were generated for.  A dropped or retyped column
+-- changes it.
+CREATE FUNCTION @extschema@.sessionize_column_types(src regclass, cfg jsonb) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(pg_catalog.jsonb_object_agg(k.key, pg_catalog.format_type(a.atttypid, NULL)), '{}')
+    FROM pg_catalog.jsonb_each_text(cfg) k
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = src AND a.attname = k.value AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE k.key LIKE '%\_column'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_column_types(regclass, jsonb) IS
+    'Internal: the types of the mapped columns of a session table''s source.';
+
+-- Refuse mapped columns whose casts could run code of another role.  The
+-- capture functions run as the role that made the session table and cast
+-- every mapped column (to text, bigint or timestamptz).  A cast between
+-- built-in types is built in; a type's other casts can be made only by its
+-- owner, so each column's type (a domain's base type, an array's element
+-- type) must be a base or enum type owned by a superuser or by this role.
+CREATE FUNCTION @extschema@.sessionize_check_column_types(src regclass, cfg jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad record;
+BEGIN
+    WITH RECURSIVE cols AS (
+        SELECT k.value AS col, a.atttypid AS typ
+        FROM pg_catalog.jsonb_each_text(cfg) k
+        JOIN pg_catalog.pg_attribute a
+          ON a.attrelid = src AND a.attname = k.value AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE k.key LIKE '%\_column'
+        UNION
+        SELECT c.col, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END
+        FROM cols c JOIN pg_catalog.pg_type t ON t.oid = c.typ
+        WHERE t.typtype = 'd' OR (t.typcategory = 'A' AND t.typelem <> 0))
+    SELECT c.col, pg_catalog.format_type(t.oid, NULL) AS typ, r.rolname AS owner INTO bad
+    FROM cols c
+    JOIN pg_catalog.pg_type t ON t.oid = c.typ
+    JOIN pg_catalog.pg_roles r ON r.oid = t.typowner
+    WHERE t.typtype <> 'd' AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
+      AND (t.typtype NOT IN ('b', 'e')
+           OR NOT (r.rolsuper OR r.rolname = CURRENT_USER))
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column "%" of % has type %, which a session table cannot capture', bad.col, src, bad.typ
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Capture runs with the rights of the role making the session table and casts the column; type %s (owned by %s) could run that role''s code with them.', bad.typ, bad.owner),
+                  HINT = 'Map columns of built-in types, or of types owned by a superuser or by you.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_check_column_types(regclass, jsonb) IS
+    'Internal: refuses mapped columns whose casts could run another role''s code in capture.';
+
+-- Called first by every capture function: raises unless it runs as the
+-- statement trigger trigger_name, AFTER op, on the configured source (a
+-- trigger created on another table, or under another name, is refused).
+-- Returns false when a mapped column of the source changed type since the
+-- capture functions were generated: the caller then only marks the table
+-- for a rebuild, without evaluating the rows, and the next refresh says
+-- what changed.
+CREATE FUNCTION @extschema@.sessionize_capture_guard(src regclass, cfg jsonb,
+    relid oid, tg_name name, tg_when text, tg_level text, tg_op text,
+    op text, trigger_name name) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF src IS NULL OR relid IS DISTINCT FROM src::oid OR tg_name IS DISTINCT FROM trigger_name
+       OR tg_when IS DISTINCT FROM 'AFTER' OR tg_level IS DISTINCT FROM 'STATEMENT'
+       OR tg_op IS DISTINCT FROM op THEN
+        RAISE EXCEPTION 'a sessionize capture function runs only as trigger "%" of its source', trigger_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('It was called by trigger "%s" (%s %s %s) on relation %s.',
+                                             tg_name, tg_when, tg_level, tg_op, relid::regclass);
+    END IF;
+    RETURN cfg->'types' IS NOT NULL
+           AND @extschema@.sessionize_column_types(src, cfg) = cfg->'types';
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_capture_guard(regclass, jsonb, oid, name, text, text, text, text, name) IS
+    'Internal: checks that a capture function runs as its own trigger, and that the mapped columns kept their types.';
+
+-- (Re)creates the capture functions and triggers of a session table from
+-- its configuration, recording the mapped columns' types and the version.
+-- create_session_table() calls it, and so does the upgrade from 0.1.0.
+CREATE FUNCTION @extschema@.sessionize_install_capture(session_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    p record;
+    c record;
+    src regclass;
+    cfg jsonb;
+    op text;
+    body text;
+    pieces jsonb;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    EXECUTE pg_catalog.format('SELECT source, config FROM %s', p.config_table) INTO src, cfg;
+    PERFORM @extschema@.sessionize_check_column_types(src, cfg);
+    cfg := (cfg - 'source') || pg_catalog.jsonb_build_object(
+        'types', @extschema@.sessionize_column_types(src, cfg),
+        'version', @extschema@.sessionize_version());
+    EXECUTE pg_catalog.format('UPDATE %s SET config = $1', p.config_table) USING cfg;
+
+    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+        SELECT * INTO c FROM @extschema@.sessionize_capture_names(p.nsp, p.rel, op);
+        pieces := pg_catalog.jsonb_build_object(
+            'config', p.config_table, 'delta', p.delta_table, 'dirty', p.dirty_table,
+            'ext', pg_catalog.quote_ident(ext), 'op', pg_catalog.quote_literal(pg_catalog.upper(op)),
+            'trigger', pg_catalog.quote_literal(c.trigger_name),
+            'input', @extschema@.sessionize_input_sql(src, cfg));
+        body := @extschema@.sessionize_fill($b$
+DECLARE
+    src regclass;
+    cfg jsonb;
+BEGIN
+    SELECT c.source, c.config INTO src, cfg FROM {config} c;
+    IF NOT {ext}.sessionize_capture_guard(src, cfg, TG_RELID, TG_NAME, TG_WHEN, TG_LEVEL, TG_OP, {op}, {trigger}) THEN
+        INSERT INTO {dirty} (everything) VALUES (true);
+        RETURN NULL;
+    END IF;
+$b$, pieces) || @extschema@.sessionize_fill(CASE op
+            WHEN 'insert' THEN $b$
+    INSERT INTO {delta} (user_pseudo_id, platform, ts, event_id, view_name, engagement_ms)
+    SELECT i.user_pseudo_id, i.platform, i.ts, i.event_id, i.view_name, i.engagement_ms
+    FROM (SELECT {input} FROM new_rows e) i
+    WHERE i.counted AND i.ts IS NOT NULL;
+    RETURN NULL;
+END$b$
+            WHEN 'update' THEN $b$
+    INSERT INTO {dirty} (user_pseudo_id, platform)
+    SELECT i.user_pseudo_id, i.platform FROM (SELECT {input} FROM old_rows e) i
+    UNION SELECT i.user_pseudo_id, i.platform FROM (SELECT {input} FROM new_rows e) i;
+    RETURN NULL;
+END$b$
+            WHEN 'delete' THEN $b$
+    INSERT INTO {dirty} (user_pseudo_id, platform)
+    SELECT DISTINCT i.user_pseudo_id, i.platform FROM (SELECT {input} FROM old_rows e) i;
+    RETURN NULL;
+END$b$
+            ELSE $b$
+    INSERT INTO {dirty} (everything) VALUES (true);
+    RETURN NULL;
+END$b$ END, pieces);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql '
+            'SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
+            c.function_name, body);
+        -- only the trigger runs it: firing a trigger checks no EXECUTE right
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', c.function_name);
+        EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', c.function_name,
+            pg_catalog.format('sessionize %s: captures %ss on %s for %s.',
+                              cfg->>'version', op, src, session_table));
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            c.trigger_name, pg_catalog.upper(op), src,
+            CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
+                    WHEN 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                    WHEN 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
+                    ELSE '' END, c.function_name);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_install_capture(regclass) IS
+    'Internal: (re)creates the capture functions and triggers of a session table.';
+
+CREATE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
+    source regclass, table_name text, timeout interval,
+    user_column text, platform_column text, timestamp_column text, event_id_column text,
+    event_name_column text, page_title_column text, screen_name_column text,
+    engagement_column text, view_events text[], engagement_events text[],
+    excluded_events text[], engaged_duration interval, engaged_views integer,
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean)
+RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    cfg jsonb;
+    q record;
+    t text;
+    p record;
+BEGIN
+    IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '% is not a table', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'A session table captures changes with triggers on a table; over a view, use create_session_view().';
+    END IF;
+    cfg := @extschema@.sessionize_config(source, timeout, 'computed', user_column, platform_column,
+        timestamp_column, event_id_column, event_name_column, page_title_column,
+        screen_name_column, engagement_column, NULL, NULL,
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+    PERFORM @extschema@.sessionize_check_column_types(source, cfg);
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
+    -- the triggers on the source outlive a session: both must be permanent
+    IF q.nsp = 'pg_temp' OR q.nsp LIKE 'pg\_temp\_%' OR q.nsp LIKE 'pg\_toast\_temp\_%'
+       OR (SELECT relpersistence FROM pg_catalog.pg_class WHERE oid = source) = 't' THEN
+        RAISE EXCEPTION 'session tables and their sources cannot be temporary'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Over a temporary table, use create_session_view().';
+    END IF;
+    t := pg_catalog.format('%I.%I', q.nsp, q.rel);
+    SELECT * INTO p FROM @extschema@.sessionize_table_names(q.nsp, q.rel);	-- checks the names' length
+
+    -- the session table: the 13 columns of the session view.  A session of
+    -- a (user, platform) starts at a distinct time, so (session_id,
+    -- platform) is a key; refreshes delete the rows they replace before
+    -- inserting new ones, so a unique index holds at every statement.
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (
+            session_id text, user_pseudo_id text, platform text,
+            session_duration bigint, session_views bigint,
+            engaged_session integer, bounced_session integer,
+            session_start_timestamp bigint, session_engagement_time bigint,
+            session_date timestamp, session_date_hour timestamp,
+            entry_view text, exit_view text)$s$, t);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
+    EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT', t);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
+        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
+        source, timeout, ext, @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(t, 'computed');
+
+    -- bookkeeping: a mergeable state per (user, platform), captured events
+    -- not yet merged, partitions to recompute, and the configuration.
+    -- last_event: the time of the state's last event, the end of its last
+    -- session (a refresh need not look for session rows of a user whose
+    -- last session ends long before the new events)
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
+                         state %I.sessionstate NOT NULL, last_event timestamptz NOT NULL)
+                         WITH (fillfactor = 70)$s$,
+        p.state_table, ext);
+    -- states are rewritten at every refresh that touches them: lz4 (where
+    -- the server has it) compresses them several times faster than pglz
+    BEGIN
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN state SET COMPRESSION lz4', p.state_table);
+    EXCEPTION WHEN feature_not_supported THEN
+        NULL;
+    END;
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
+                         event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
+        p.dirty_table);
+    -- source is a regclass, which a dump writes as the table's name: the
+    -- configuration survives pg_dump and restore
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (source regclass NOT NULL, config jsonb NOT NULL,
+                         created timestamptz NOT NULL DEFAULT pg_catalog.now(),
+                         last_refresh timestamptz, refreshes bigint NOT NULL DEFAULT 0,
+                         events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
+    EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
+                              p.config_table, source, cfg);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.state_table,
+        'sessionize bookkeeping: the mergeable session state of each (user_pseudo_id, platform).');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
+        'sessionize bookkeeping: events captured from the source since the last refresh.');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
+        'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,
+        'sessionize bookkeeping: how the session table is built from its source.');
+
+    -- capture changes of the source.  The triggers are created before the
+    -- first build: creating them locks out writers of the source until this
+    -- transaction ends, so no event falls between the build and the capture.
+    PERFORM @extschema@.sessionize_install_capture(t::regclass);
+
+    -- the first build is a refresh of everything
+    EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', p.dirty_table);
+    PERFORM @extschema@.refresh_session_table(t::regclass);
+    IF dashboards THEN
+        PERFORM @extschema@.sessionize_create_dashboards(t, q.nsp, q.rel, timeout,
+            struggling_sessions, struggling_seconds);
+    END IF;
+    RETURN t::regclass;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Internal: create_session_table() with the schema for an unqualified table name.';
+
+CREATE FUNCTION @extschema@.create_session_table(
+    source regclass,
+    table_name text,
+    timeout interval DEFAULT '30 minutes',
+    user_column text DEFAULT 'user_pseudo_id',
+    platform_column text DEFAULT 'platform',
+    timestamp_column text DEFAULT 'event_timestamp',
+    event_id_column text DEFAULT 'event_id',
+    event_name_column text DEFAULT 'event_name',
+    page_title_column text DEFAULT 'page_view_page_title',
+    screen_name_column text DEFAULT 'screen_view_screen_name',
+    engagement_column text DEFAULT 'user_engagement_time_msec',
+    view_events text[] DEFAULT '{_page_view,_screen_view}',
+    engagement_events text[] DEFAULT '{_user_engagement}',
+    excluded_events text[] DEFAULT '{}',
+    engaged_duration interval DEFAULT '10 seconds',
+    engaged_views integer DEFAULT 2,
+    struggling_sessions integer DEFAULT 3,
+    struggling_seconds numeric DEFAULT 30,
+    dashboards boolean DEFAULT true)
+RETURNS regclass LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_create_session_table(pg_catalog.current_schema(),
+        source, table_name, timeout, user_column, platform_column, timestamp_column,
+        event_id_column, event_name_column, page_title_column, screen_name_column,
+        engagement_column, view_events, engagement_events, excluded_events,
+        engaged_duration, engaged_views, struggling_sessions, struggling_seconds, dashboards)
+$$;
+COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes; a refresh merges new events into stored session states.';
