@@ -10,7 +10,10 @@
 #      (late events, new users): after a final refresh the table equals the
 #      full recomputation and every inserted event was processed once;
 #   d. the same with updates and deletes, and a rebuild (after TRUNCATE)
-#      while inserts go on.
+#      while inserts go on;
+#   e-g. a TRUNCATE with a reload, a plain TRUNCATE, and events without a
+#      user, committing while a refresh waits for the writer's lock: the
+#      refresh that waited ends exact.
 #
 # After each scenario the session table is compared with a session view over
 # the same source (EXCEPT ALL both ways).  Every wait is bounded; the script
@@ -284,6 +287,66 @@ grep -q ERROR "$OUT/e_inserter.out" && { echo "FAIL: e_inserter: $(grep ERROR "$
 q "SELECT refresh_session_table('cc_sessions')" >/dev/null 2>&1 || true
 check "table equals the recomputation after the rebuild" 0 "$(differences)"
 check "bookkeeping empty at the end" 0 "$(q "SELECT (SELECT count(*) FROM cc_sessions_delta) + (SELECT count(*) FROM cc_sessions_dirty)")"
+
+########################################################################
+# e-g: a change that asks for a rebuild commits while a refresh is under
+# way, after it started and before it reads the captured changes (it waits
+# for the writer's lock on the source).  The refresh must see the rebuild
+# mark in the snapshot in which it consumes the changes.
+# in_writer NAME SQL: run SQL in a transaction that sleeps 3 s before it
+# commits, and wait until it sleeps
+in_writer() {
+	bg "$1" "BEGIN;
+$2
+SELECT pg_sleep(3);
+COMMIT;"
+	writer_pid=$last_pid
+	wait_for "$1 to hold its lock" 20 "
+	    SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+	                   WHERE application_name = '$1' AND query LIKE 'SELECT pg_sleep%' AND state = 'active')" || true
+}
+# refresh_during NAME: a refresh while writer NAME sleeps; it must wait
+refresh_during() {
+	local out
+	out=$(q "SELECT refresh_session_table('cc_sessions')" 2>&1 || true)
+	check "the refresh during $1 succeeds" "t" "$( [[ "$out" =~ ^[0-9]+$ ]] && echo t || echo f)"
+	wait_pid "$writer_pid" 60 || true
+	if grep -q ERROR "$OUT/$1.out"; then
+		echo "FAIL: $1: $(grep ERROR "$OUT/$1.out" | head -3)"
+		failures=$((failures + 1))
+	fi
+}
+
+echo "== e. TRUNCATE and reload committing during a refresh"
+q "CREATE TABLE cc_backup AS SELECT * FROM cc_events" >/dev/null
+q "SELECT cc_insert('f0', 200, 400)" >/dev/null	# pending events the refresh would merge
+in_writer e_reload "TRUNCATE cc_events; INSERT INTO cc_events SELECT * FROM cc_backup;"
+refresh_during e_reload
+check "table equals the recomputation right after that refresh (e)" 0 "$(differences)"
+check "sessions after the reload" "$(q "SELECT count(*) FROM cc_ref")" "$(q "SELECT count(*) FROM cc_sessions")"
+check "nothing left to refresh after (e)" 0 "$(q "SELECT refresh_session_table('cc_sessions')")"
+
+echo "== f. a plain TRUNCATE committing during a refresh"
+q "SELECT cc_insert('g0', 200, 400)" >/dev/null
+in_writer f_truncate "TRUNCATE cc_events;"
+refresh_during f_truncate
+check "table equals the recomputation right after that refresh (f)" 0 "$(differences)"
+check "no sessions left" 0 "$(q "SELECT count(*) FROM cc_sessions")"
+
+echo "== g. events without a user committing during a refresh"
+q "ALTER TABLE cc_events ALTER COLUMN user_pseudo_id DROP NOT NULL" >/dev/null
+q "INSERT INTO cc_events SELECT * FROM cc_backup" >/dev/null
+q "SELECT refresh_session_table('cc_sessions')" >/dev/null
+check "table equals the recomputation before (g)" 0 "$(differences)"
+q "SELECT cc_insert('h0', 200, 300)" >/dev/null
+in_writer g_nulls "INSERT INTO cc_events
+    SELECT 'n' || i, '_page_view', timestamp '2026-04-05' + i * interval '1 minute', 'Web', NULL, 'p', NULL, NULL
+    FROM generate_series(1, 50) i;
+LOCK TABLE cc_events IN ACCESS EXCLUSIVE MODE;"
+refresh_during g_nulls
+check "table equals the recomputation right after that refresh (g)" 0 "$(differences)"
+check "the sessions without a user are there" "t" "$(q "SELECT count(*) > 0 FROM cc_sessions WHERE user_pseudo_id IS NULL")"
+check "bookkeeping empty after (g)" 0 "$(q "SELECT (SELECT count(*) FROM cc_sessions_delta) + (SELECT count(*) FROM cc_sessions_dirty)")"
 
 if [ "$failures" -eq 0 ]; then
 	echo "t_refresh_concurrency: all checks passed"
