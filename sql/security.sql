@@ -45,7 +45,7 @@ SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
        p.proconfig AS settings
 FROM pg_proc p
 WHERE p.prosecdef OR p.proname LIKE 'sec_sessions%'
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 SELECT c.relname, has_table_privilege('regress_sz_eve', c.oid, 'SELECT') AS eve_reads,
        has_table_privilege('regress_sz_eve', c.oid, 'INSERT') AS eve_writes
 FROM pg_class c WHERE c.relname LIKE 'sec_sessions%' AND c.relkind IN ('r', 'v')
@@ -58,7 +58,7 @@ JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sessionize'
 WHERE p.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
   AND p.prokind <> 'a'
   AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 
 -- 2. The escalation of issue 11, as eve: a trigger on her own temporary
 -- table running the capture function, with a cast of her own that would
