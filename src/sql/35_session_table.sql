@@ -257,6 +257,32 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_install_capture(regclass) IS
     'Internal: (re)creates the capture functions and triggers of a session table.';
 
+-- Makes a session table made by an older release as this release makes it:
+-- its capture functions and triggers, and its unique key.  The data is
+-- kept; the configuration records this version.
+CREATE FUNCTION @extschema@.upgrade_session_table(session_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p record;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM @extschema@.sessionize_install_capture(session_table);
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_index i
+        WHERE i.indrelid = session_table AND i.indisunique
+          AND i.indkey::int2[] = (SELECT pg_catalog.array_agg(a.attnum ORDER BY k.ord)
+                                  FROM pg_catalog.unnest(ARRAY['session_id', 'platform']) WITH ORDINALITY k(col, ord)
+                                  JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attname = k.col)) THEN
+        EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT', session_table);
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.upgrade_session_table(regclass) IS
+    'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key), keeping its data.';
+
 CREATE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
     source regclass, table_name text, timeout interval,
     user_column text, platform_column text, timestamp_column text, event_id_column text,

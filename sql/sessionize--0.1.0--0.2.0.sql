@@ -1,0 +1,1917 @@
+-- sessionize 0.1.0 -> 0.2.0
+\echo Use "ALTER EXTENSION sessionize UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Every SQL and PL/pgSQL function now pins search_path; the generators are
+-- thin SQL entry points over pinned implementations; session tables get
+-- guarded capture functions.  Internal functions whose arguments changed go
+-- first; every function of the generators is then (re)defined as in 0.2.0.
+DROP FUNCTION @extschema@.sessionize_input_sql(jsonb);
+DROP FUNCTION @extschema@.sessionize_qualify(text);
+DROP FUNCTION @extschema@.sessionize_view_sql(jsonb);
+
+-- The id session_id() gives the session of key that starts at start; the
+-- generated session views and tables use it, so that their ids are the
+-- window function's (dates BC included).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_session_id(key text, start timestamptz) RETURNS text
+AS 'MODULE_PATHNAME', 'sessionize_session_id_text'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sessionize_session_id(text, timestamptz) IS
+    'Internal: key || ''-YYYYMMDD-HH24MISSMS'' of a session start in UTC, as session_id() makes it.';
+
+-- The AWS Clickstream session view, dashboards, incremental session tables
+--
+-- Generated SQL quotes every identifier with format('%I') and every value
+-- with format('%L'); generated views are security_invoker.
+------------------------------------------------------------------------------
+
+-- The extension's own schema, for generated SQL.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_schema() RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT n.nspname FROM pg_catalog.pg_extension e
+    JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'sessionize'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_schema() IS
+    'Internal: the schema sessionize is installed in.';
+
+-- The version of the extension's SQL objects, recorded in what the
+-- generators make (comments, a session table's configuration), so that
+-- objects made by an older release can be found and made again.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_version() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'sessionize'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_version() IS
+    'Internal: the installed version of sessionize, recorded in generated objects.';
+
+-- Split a possibly schema-qualified name; unqualified names go to
+-- default_nsp, the first schema of the caller's search_path (the public
+-- generators pass pg_catalog.current_schema() from outside their pinned
+-- search_path), as CREATE VIEW would do.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_qualify(rel_name text, default_nsp name,
+    OUT nsp name, OUT rel name)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    parts text[] := pg_catalog.parse_ident(rel_name);
+BEGIN
+    IF pg_catalog.array_length(parts, 1) = 1 THEN
+        nsp := default_nsp;
+        rel := parts[1];
+    ELSIF pg_catalog.array_length(parts, 1) = 2 THEN
+        nsp := parts[1];
+        rel := parts[2];
+    ELSE
+        RAISE EXCEPTION 'invalid relation name "%"', pg_catalog.left(rel_name, 64)
+            USING ERRCODE = 'invalid_name', HINT = 'Use name or schema.name.';
+    END IF;
+    IF nsp IS NULL THEN
+        RAISE EXCEPTION 'no schema has been selected to create "%" in', pg_catalog.left(rel_name, 64)
+            USING ERRCODE = 'invalid_schema_name', HINT = 'Qualify the name: schema.name.';
+    END IF;
+    IF pg_catalog.octet_length(rel) > 63 THEN
+        RAISE EXCEPTION 'name "%..." is too long', pg_catalog.left(rel, 40)
+            USING ERRCODE = 'name_too_long', HINT = 'Names have at most 63 bytes.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_qualify(text, name) IS
+    'Internal: schema and name of a relation name to create.';
+
+-- A name derived from a generated relation's own (rel || suffix), checked
+-- to fit PostgreSQL's 63-byte names rather than be cut short: every
+-- generated object name is made here.  longest is the longest suffix the
+-- generator will use, so that all its names are checked before the first
+-- object is created.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_name(rel name, suffix text, longest text DEFAULT NULL)
+RETURNS name LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.octet_length(rel) + pg_catalog.octet_length(coalesce(longest, suffix)) > 63 THEN
+        RAISE EXCEPTION 'name "%" is too long for the objects made from it', rel
+            USING ERRCODE = 'name_too_long',
+                  DETAIL = pg_catalog.format('The name gets suffixes of up to %s bytes (%s), and names have at most 63 bytes.',
+                                             pg_catalog.octet_length(coalesce(longest, suffix)), coalesce(longest, suffix)),
+                  HINT = pg_catalog.format('Use a name of at most %s bytes.',
+                                           63 - pg_catalog.octet_length(coalesce(longest, suffix)));
+    END IF;
+    RETURN rel || suffix;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_name(name, text, text) IS
+    'Internal: a generated object name (relation name and suffix), checked to fit 63 bytes.';
+
+-- A timestamp column as a timestamptz expression over alias "e":
+-- timestamp is read as UTC, bigint as epoch milliseconds.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_ts_sql(src regclass, col text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ts_type regtype;
+BEGIN
+    SELECT atttypid::regtype INTO ts_type FROM pg_catalog.pg_attribute
+    WHERE attrelid = src AND attname = col AND attnum > 0 AND NOT attisdropped;
+    IF ts_type = 'timestamp with time zone'::regtype THEN
+        RETURN pg_catalog.format('e.%I', col);
+    ELSIF ts_type = 'timestamp without time zone'::regtype THEN
+        RETURN pg_catalog.format('(e.%I AT TIME ZONE ''UTC'')', col);
+    ELSIF ts_type = 'bigint'::regtype THEN
+        RETURN pg_catalog.format('(timestamptz ''epoch'' + e.%I * interval ''1 millisecond'')', col);
+    END IF;
+    RAISE EXCEPTION 'column "%" has type %, not a timestamp', col, ts_type
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = 'Use a timestamptz, timestamp (read as UTC) or bigint epoch-milliseconds column.';
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_ts_sql(regclass, text) IS
+    'Internal: a timestamp column of a source as a timestamptz expression.';
+
+-- The input of the session aggregate, as a SELECT list over the source table
+-- src aliased "e": user_pseudo_id, platform, ts (timestamptz), event_id,
+-- view_name (non-NULL marks a view), engagement_ms, counted.  cfg holds the
+-- column mapping and event lists of create_session_view/create_session_table.
+-- Every cast in it is of a mapped column to a built-in type, and its
+-- operators resolve in pg_catalog (the pinned search_path of every function
+-- that parses it).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_input_sql(src regclass, cfg jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    arg text;
+    ts_expr text;
+    platform_expr text;
+    name_expr text;
+    view_expr text;
+    eng_expr text;
+    counted_expr text;
+BEGIN
+    FOREACH arg IN ARRAY ARRAY['user_column', 'platform_column', 'timestamp_column',
+                               'event_id_column', 'event_name_column', 'page_title_column',
+                               'screen_name_column', 'engagement_column', 'session_id_column',
+                               'session_duration_column'] LOOP
+        IF cfg->>arg IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_attribute
+            WHERE attrelid = src AND attname = cfg->>arg AND attnum > 0 AND NOT attisdropped)
+        THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', cfg->>arg, src
+                USING ERRCODE = 'undefined_column',
+                      HINT = pg_catalog.format('Name the column with %s => ''...'', or pass NULL where the argument allows it.', arg);
+        END IF;
+    END LOOP;
+    IF cfg->>'user_column' IS NULL OR cfg->>'timestamp_column' IS NULL THEN
+        RAISE EXCEPTION 'user_column and timestamp_column must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    ts_expr := @extschema@.sessionize_ts_sql(src, cfg->>'timestamp_column');
+
+    platform_expr := CASE WHEN cfg->>'platform_column' IS NULL THEN 'NULL::text'
+                          ELSE pg_catalog.format('e.%I::text', cfg->>'platform_column') END;
+    name_expr := CASE WHEN cfg->>'event_name_column' IS NULL THEN NULL
+                      ELSE pg_catalog.format('e.%I::text', cfg->>'event_name_column') END;
+
+    -- a view: an event named in view_events (any event with a view name when
+    -- there are no event names or no list); its name: page title or screen name
+    view_expr := pg_catalog.concat_ws(', ',
+        CASE WHEN cfg->>'page_title_column' IS NOT NULL THEN pg_catalog.format('e.%I::text', cfg->>'page_title_column') END,
+        CASE WHEN cfg->>'screen_name_column' IS NOT NULL THEN pg_catalog.format('e.%I::text', cfg->>'screen_name_column') END);
+    IF name_expr IS NOT NULL AND cfg->'view_events' IS NOT NULL AND cfg->'view_events' <> 'null'::jsonb THEN
+        view_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) THEN coalesce(%s) END',
+            name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'view_events') x)::text,
+            CASE WHEN view_expr = '' THEN '''''' ELSE view_expr || ', ''''' END);
+    ELSIF view_expr = '' THEN
+        view_expr := 'NULL::text';
+    ELSIF name_expr IS NULL THEN
+        -- no event names (a Segment pages table): every row is a view
+        view_expr := pg_catalog.format('coalesce(%s, '''')', view_expr);
+    ELSE
+        view_expr := pg_catalog.format('coalesce(%s)', view_expr);
+    END IF;
+
+    IF cfg->>'engagement_column' IS NULL THEN
+        eng_expr := 'NULL::bigint';
+    ELSIF name_expr IS NOT NULL AND cfg->'engagement_events' IS NOT NULL AND cfg->'engagement_events' <> 'null'::jsonb THEN
+        eng_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) THEN e.%I::bigint END',
+            name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'engagement_events') x)::text,
+            cfg->>'engagement_column');
+    ELSE
+        eng_expr := pg_catalog.format('e.%I::bigint', cfg->>'engagement_column');
+    END IF;
+
+    IF name_expr IS NOT NULL AND pg_catalog.jsonb_array_length(coalesce(cfg->'excluded_events', '[]')) > 0 THEN
+        counted_expr := pg_catalog.format('coalesce(%s <> ALL (%L::text[]), true)',
+            name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'excluded_events') x)::text);
+    ELSE
+        counted_expr := 'true';
+    END IF;
+
+    RETURN pg_catalog.format(
+        'e.%I::text AS user_pseudo_id, %s AS platform, %s AS ts, %s AS event_id, '
+        '%s AS view_name, %s AS engagement_ms, %s AS counted, %s AS sdk_session_id, %s AS sdk_duration',
+        cfg->>'user_column', platform_expr, ts_expr,
+        CASE WHEN cfg->>'event_id_column' IS NULL THEN 'NULL::text'
+             ELSE pg_catalog.format('e.%I::text', cfg->>'event_id_column') END,
+        view_expr, eng_expr, counted_expr,
+        CASE WHEN cfg->>'session_id_column' IS NULL THEN 'NULL::text'
+             ELSE pg_catalog.format('e.%I::text', cfg->>'session_id_column') END,
+        CASE WHEN cfg->>'session_duration_column' IS NULL THEN 'NULL::bigint'
+             ELSE pg_catalog.format('e.%I::bigint', cfg->>'session_duration_column') END);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_input_sql(regclass, jsonb) IS
+    'Internal: the session aggregate''s inputs as a SELECT list over the source table aliased e.';
+
+-- The aggregate call over the input columns (alias i).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_agg_sql(cfg jsonb, timeout interval) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format(
+        '%1$I.session_agg(i.ts, %2$L::interval, i.view_name, i.engagement_ms, i.event_id, '
+        '%1$I.session_rules(engaged_duration => %3$L::interval, engaged_views => %4$s))',
+        @extschema@.sessionize_schema(), timeout,
+        cfg->>'engaged_duration', (cfg->>'engaged_views')::integer)
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_agg_sql(jsonb, interval) IS
+    'Internal: the session_agg call of generated views and tables.';
+
+-- The 13 columns of the AWS session view from a group (alias g: user_pseudo_id,
+-- platform) and one of its sessions (alias s: a row of sessions()).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_columns_sql() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%I.sessionize_session_id(g.user_pseudo_id, s.session_start) AS session_id, ',
+                             @extschema@.sessionize_schema())
+        || 'g.user_pseudo_id::text AS user_pseudo_id, '
+        'g.platform::text AS platform, '
+        's.duration_ms::bigint AS session_duration, '
+        's.views::bigint AS session_views, '
+        's.engaged::integer AS engaged_session, '
+        '(NOT s.engaged)::integer AS bounced_session, '
+        'pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint AS session_start_timestamp, '
+        's.engagement_ms::bigint AS session_engagement_time, '
+        'pg_catalog.date_trunc(''day'', s.session_start AT TIME ZONE ''UTC'') AS session_date, '
+        'pg_catalog.date_trunc(''hour'', s.session_start AT TIME ZONE ''UTC'') AS session_date_hour, '
+        'NULLIF(s.entry_view, '''')::text AS entry_view, '
+        'NULLIF(s.exit_view, '''')::text AS exit_view'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_columns_sql() IS
+    'Internal: the 13 columns of the clickstream session view, from a group g and a session s.';
+
+-- Comments of the 13 columns (CLICKSTREAM.md).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_comment_columns(rel text, kind text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES
+        ('session_id', 'Session id: <user_pseudo_id>-YYYYMMDD-HH24MISSMS of the session start in UTC (SDK mode: the SDK''s id, # when missing).'),
+        ('user_pseudo_id', 'The user (device) the session belongs to.'),
+        ('platform', 'Platform (Web, Android, iOS); sessions are computed per user and platform.'),
+        ('session_duration', 'Session length in milliseconds: last event minus first event, rounded down.'),
+        ('session_views', 'Page and screen views in the session.'),
+        ('engaged_session', '1 when the session is engaged (longer than the engaged duration, or enough views), else 0.'),
+        ('bounced_session', '1 - engaged_session.'),
+        ('session_start_timestamp', 'Session start in milliseconds since 1970-01-01 UTC, rounded down.'),
+        ('session_engagement_time', 'Sum of the engagement time of the session''s engagement events, in milliseconds.'),
+        ('session_date', 'UTC day of the session start (a session belongs wholly to its start day).'),
+        ('session_date_hour', 'UTC hour of the session start.'),
+        ('entry_view', 'Page title or screen name of the first view of the session (ties: lowest event_id).'),
+        ('exit_view', 'Page title or screen name of the last view of the session (ties: highest event_id).')) v(col, txt)
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', rel, c.col, c.txt);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_comment_columns(text, text) IS
+    'Internal: comments the 13 columns of a generated session view or table.';
+
+-- The dashboard views over a relation with the 13 session columns.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_dashboards(base text, nsp name, prefix name,
+    timeout interval, struggling_sessions integer, struggling_seconds numeric)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v text;
+    c record;
+BEGIN
+    IF struggling_sessions IS NULL OR struggling_seconds IS NULL
+       OR struggling_sessions < 0 OR struggling_seconds < 0 THEN
+        RAISE EXCEPTION 'struggling_sessions and struggling_seconds must be zero or more'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A struggling user has at least struggling_sessions sessions averaging under struggling_seconds.';
+    END IF;
+    -- the longest dashboard suffix must still fit in a name
+    IF pg_catalog.octet_length(prefix) + pg_catalog.octet_length('_length_distribution') > 63 THEN
+        RAISE EXCEPTION 'name "%" is too long for its dashboard views', prefix
+            USING ERRCODE = 'name_too_long',
+                  HINT = 'Use a name of at most 43 bytes, or dashboards => false.';
+    END IF;
+    -- sessions per day (CleverTap session board, GA4)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_daily');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT session_date::date AS session_date,
+               pg_catalog.count(*)::bigint AS sessions,
+               pg_catalog.count(DISTINCT user_pseudo_id)::bigint AS users,
+               pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3) AS total_session_seconds,
+               pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3) AS avg_session_seconds,
+               pg_catalog.sum(engaged_session)::bigint AS engaged_sessions,
+               pg_catalog.round(pg_catalog.avg(engaged_session), 4) AS engagement_rate,
+               pg_catalog.round(pg_catalog.avg(bounced_session), 4) AS bounce_rate
+        FROM %s GROUP BY session_date::date$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'Sessions per UTC day: count, users, total and average session length, engaged sessions, engagement and bounce rate (CleverTap session board, GA4).');
+    FOR c IN SELECT * FROM (VALUES
+        ('session_date', 'UTC day of the session start.'),
+        ('sessions', 'Sessions started that day.'),
+        ('users', 'Distinct users with a session that day.'),
+        ('total_session_seconds', 'Sum of session lengths, in seconds.'),
+        ('avg_session_seconds', 'Average session length, in seconds.'),
+        ('engaged_sessions', 'Engaged sessions.'),
+        ('engagement_rate', 'Engaged sessions / sessions.'),
+        ('bounce_rate', '1 - engagement rate.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- session length distribution (CleverTap)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_length_distribution');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT b.bucket_order, b.bucket, b.min_seconds, b.max_seconds,
+               pg_catalog.count(s.session_duration)::bigint AS sessions,
+               pg_catalog.round(pg_catalog.count(s.session_duration)::numeric
+                     / NULLIF(pg_catalog.sum(pg_catalog.count(s.session_duration)) OVER (), 0), 4) AS share
+        FROM (VALUES (1, '0-10 s', 0, 10), (2, '10-30 s', 10, 30), (3, '30-60 s', 30, 60),
+                     (4, '1-3 min', 60, 180), (5, '3-10 min', 180, 600), (6, '10-30 min', 600, 1800),
+                     (7, '30-60 min', 1800, 3600), (8, '1 h or more', 3600, NULL))
+             AS b(bucket_order, bucket, min_seconds, max_seconds)
+        LEFT JOIN %s s ON s.session_duration >= b.min_seconds * 1000
+                      AND (b.max_seconds IS NULL OR s.session_duration < b.max_seconds * 1000)
+        GROUP BY b.bucket_order, b.bucket, b.min_seconds, b.max_seconds$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'Sessions per session-length bucket (CleverTap session length distribution); empty buckets show 0.');
+    FOR c IN SELECT * FROM (VALUES
+        ('bucket_order', 'Sort key of the bucket.'),
+        ('bucket', 'Bucket label.'),
+        ('min_seconds', 'Shortest length in the bucket, in seconds (inclusive).'),
+        ('max_seconds', 'Length that starts the next bucket, in seconds (exclusive); NULL for the last.'),
+        ('sessions', 'Sessions in the bucket.'),
+        ('share', 'Share of all sessions.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- per user (Whatfix: how often and how long; struggling and disengaged users)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_users');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT user_pseudo_id,
+               pg_catalog.count(*)::bigint AS sessions,
+               pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3) AS total_session_seconds,
+               pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3) AS avg_session_seconds,
+               pg_catalog.sum(engaged_session)::bigint AS engaged_sessions,
+               timestamp 'epoch' + pg_catalog.min(session_start_timestamp) * interval '1 millisecond' AS first_seen,
+               timestamp 'epoch' + pg_catalog.max(session_start_timestamp + session_duration) * interval '1 millisecond' AS last_seen,
+               (pg_catalog.count(*) >= %s AND pg_catalog.avg(session_duration) < %s * 1000) AS struggling,
+               (pg_catalog.sum(engaged_session) = 0) AS disengaged
+        FROM %s GROUP BY user_pseudo_id$v$, v, struggling_sessions, struggling_seconds, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        pg_catalog.format('Per user: sessions, total and average session time, first and last seen; struggling = at least %s sessions averaging under %s s; disengaged = no engaged session (Whatfix).',
+               struggling_sessions, struggling_seconds));
+    FOR c IN SELECT * FROM (VALUES
+        ('user_pseudo_id', 'The user.'),
+        ('sessions', 'Sessions of the user.'),
+        ('total_session_seconds', 'Sum of the user''s session lengths, in seconds.'),
+        ('avg_session_seconds', 'Average session length, in seconds.'),
+        ('engaged_sessions', 'Engaged sessions of the user.'),
+        ('first_seen', 'Start of the user''s first session (UTC).'),
+        ('last_seen', 'Last event of the user''s last session (UTC, millisecond precision).'),
+        ('struggling', 'Frequent short sessions: enough sessions with a short average length.'),
+        ('disengaged', 'No engaged session at all.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- the AWS Engagement sheet's KPIs
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_engagement');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT pg_catalog.count(DISTINCT user_pseudo_id)::bigint AS users,
+               pg_catalog.count(*)::bigint AS sessions,
+               coalesce(pg_catalog.sum(engaged_session), 0)::bigint AS engaged_sessions,
+               pg_catalog.round(pg_catalog.sum(engaged_session)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4) AS avg_engaged_sessions_per_user,
+               pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(*), 0), 3) AS avg_engagement_seconds_per_session,
+               pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 3) AS avg_engagement_seconds_per_user,
+               pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4) AS avg_views_per_user,
+               pg_catalog.round(pg_catalog.avg(engaged_session), 4) AS engagement_rate
+        FROM %s$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'The engagement KPIs of the AWS Clickstream Engagement sheet, over all sessions (filter the base view for a period).');
+    FOR c IN SELECT * FROM (VALUES
+        ('users', 'Distinct users.'),
+        ('sessions', 'Sessions.'),
+        ('engaged_sessions', 'Engaged sessions.'),
+        ('avg_engaged_sessions_per_user', 'Engaged sessions / users.'),
+        ('avg_engagement_seconds_per_session', 'Sum of engagement time / sessions, in seconds.'),
+        ('avg_engagement_seconds_per_user', 'Sum of engagement time / users, in seconds.'),
+        ('avg_views_per_user', 'Page and screen views / users.'),
+        ('engagement_rate', 'Engaged sessions / sessions.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+
+    -- entry and exit views ranked by sessions (AWS Engagement sheet)
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_entry_exit');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT view_name,
+               pg_catalog.sum(entry)::bigint AS entry_sessions,
+               pg_catalog.sum(exit)::bigint AS exit_sessions
+        FROM (SELECT entry_view AS view_name, 1 AS entry, 0 AS exit FROM %2$s WHERE entry_view IS NOT NULL
+              UNION ALL
+              SELECT exit_view, 0, 1 FROM %2$s WHERE exit_view IS NOT NULL) x
+        GROUP BY view_name$v$, v, base);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        'Per page or screen: sessions that entered and sessions that exited there.');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.view_name IS %L', v, 'Page title or screen name.');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.entry_sessions IS %L', v, 'Sessions whose first view it is.');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.exit_sessions IS %L', v, 'Sessions whose last view it is.');
+
+    -- CleverTap "Session Concluded" events: sessions inactive for the timeout
+    v := pg_catalog.format('%I.%I', nsp, prefix || '_concluded');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT session_id, user_pseudo_id, platform,
+               'Session Concluded'::text AS event_name,
+               timestamp 'epoch' + (session_start_timestamp + session_duration) * interval '1 millisecond' AS event_timestamp,
+               (session_duration / 1000)::bigint AS session_length_seconds
+        FROM %s
+        WHERE timestamptz 'epoch' + (session_start_timestamp + session_duration) * interval '1 millisecond'
+              + %L::interval < pg_catalog.now()$v$, v, base, timeout);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
+        pg_catalog.format('CleverTap Session Concluded events: one per session whose last event is more than %s before now, timestamped with its last event.', timeout));
+    FOR c IN SELECT * FROM (VALUES
+        ('session_id', 'The concluded session.'),
+        ('user_pseudo_id', 'The user.'),
+        ('platform', 'The platform.'),
+        ('event_name', 'Always Session Concluded.'),
+        ('event_timestamp', 'Time of the session''s last event (UTC, millisecond precision).'),
+        ('session_length_seconds', 'Session length, first to last event, in whole seconds.')) x(col, txt) LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_dashboards(text, name, name, interval, integer, numeric) IS
+    'Internal: creates the dashboard views over a relation with the 13 session columns.';
+
+-- The configuration of a generated view or table, checked.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_config(source regclass, timeout interval, mode text,
+    user_column text, platform_column text, timestamp_column text, event_id_column text,
+    event_name_column text, page_title_column text, screen_name_column text,
+    engagement_column text, session_id_column text, session_duration_column text,
+    view_events text[], engagement_events text[], excluded_events text[],
+    engaged_duration interval, engaged_views integer)
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cfg jsonb;
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('computed', 'sdk') THEN
+        RAISE EXCEPTION 'mode must be ''computed'' or ''sdk'', not %', coalesce(pg_catalog.quote_literal(mode), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'computed: sessions from the timeout rule; sdk: sessions from the SDK''s session_id column.';
+    END IF;
+    -- the rules, checked the way session_agg checks them
+    PERFORM @extschema@.session_rules(engaged_duration => engaged_duration, engaged_views => engaged_views);
+    PERFORM @extschema@.session_agg(pg_catalog.now(), timeout);
+    cfg := pg_catalog.jsonb_build_object(
+        'timeout', timeout, 'mode', mode,
+        'user_column', user_column, 'platform_column', platform_column,
+        'timestamp_column', timestamp_column, 'event_id_column', event_id_column,
+        'event_name_column', event_name_column, 'page_title_column', page_title_column,
+        'screen_name_column', screen_name_column, 'engagement_column', engagement_column,
+        'session_id_column', CASE WHEN mode = 'sdk' THEN session_id_column END,
+        'session_duration_column', CASE WHEN mode = 'sdk' THEN session_duration_column END,
+        'view_events', pg_catalog.to_jsonb(view_events),
+        'engagement_events', pg_catalog.to_jsonb(engagement_events),
+        'excluded_events', pg_catalog.to_jsonb(coalesce(excluded_events, '{}')),
+        'engaged_duration', coalesce(engaged_duration, interval '10 seconds'),
+        'engaged_views', coalesce(engaged_views, 2));
+    IF mode = 'sdk' AND session_id_column IS NULL THEN
+        RAISE EXCEPTION 'mode ''sdk'' needs a session_id_column' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM @extschema@.sessionize_input_sql(source, cfg);	-- checks the columns
+    RETURN cfg;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_config(regclass, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer) IS
+    'Internal: checks and records the arguments of create_session_view and create_session_table.';
+
+-- The body (SELECT) of the session view for a configuration.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_view_sql(src regclass, cfg jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    engaged_ms bigint := pg_catalog.floor(EXTRACT(epoch FROM (cfg->>'engaged_duration')::interval) * 1000);
+    duration text := 'coalesce(g.sdk_duration, s.duration_ms)';
+BEGIN
+    IF cfg->>'mode' = 'computed' THEN
+        RETURN pg_catalog.format(
+            'SELECT %s FROM (SELECT i.user_pseudo_id, i.platform, %s FILTER (WHERE i.counted) AS state '
+            'FROM (SELECT %s FROM %s e) i GROUP BY i.user_pseudo_id, i.platform) g '
+            'CROSS JOIN LATERAL %I.sessions(g.state) s',
+            @extschema@.sessionize_columns_sql(),
+            @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval),
+            @extschema@.sessionize_input_sql(src, cfg), src, ext);
+    END IF;
+    -- SDK mode: one session per SDK session id ('#' for missing ones); the
+    -- aggregate runs with a timeout longer than any gap, for the metrics
+    RETURN pg_catalog.format(
+        'SELECT g.sid AS session_id, g.user_pseudo_id::text AS user_pseudo_id, g.platform::text AS platform, '
+        '%1$s::bigint AS session_duration, s.views::bigint AS session_views, '
+        '(%1$s > %2$s OR s.views >= %3$s)::integer AS engaged_session, '
+        '(NOT (%1$s > %2$s OR s.views >= %3$s))::integer AS bounced_session, '
+        'pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint AS session_start_timestamp, '
+        's.engagement_ms::bigint AS session_engagement_time, '
+        'pg_catalog.date_trunc(''day'', s.session_start AT TIME ZONE ''UTC'') AS session_date, '
+        'pg_catalog.date_trunc(''hour'', s.session_start AT TIME ZONE ''UTC'') AS session_date_hour, '
+        'NULLIF(s.entry_view, '''')::text AS entry_view, NULLIF(s.exit_view, '''')::text AS exit_view '
+        'FROM (SELECT i.user_pseudo_id, i.platform, '
+        'coalesce(NULLIF(i.sdk_session_id, ''''), ''#'')::text AS sid, '
+        '%4$s FILTER (WHERE i.counted) AS state, '
+        'pg_catalog.max(i.sdk_duration) FILTER (WHERE i.counted AND i.ts IS NOT NULL) AS sdk_duration '
+        'FROM (SELECT %5$s FROM %6$s e) i GROUP BY 1, 2, 3) g '
+        'CROSS JOIN LATERAL %7$I.sessions(g.state) s',
+        duration, engaged_ms, (cfg->>'engaged_views')::integer,
+        @extschema@.sessionize_agg_sql(cfg, interval '1000000 days'),
+        @extschema@.sessionize_input_sql(src, cfg), src, ext);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_view_sql(regclass, jsonb) IS
+    'Internal: the SELECT of a clickstream session view.';
+
+-- create_session_view(): the public entry point is a plain SQL function that
+-- only adds the caller's current schema (for an unqualified view_name) and
+-- calls the implementation, whose search_path is pinned.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_session_view(
+    default_nsp name, source regclass, view_name text, timeout interval, mode text,
+    user_column text, platform_column text, timestamp_column text, event_id_column text,
+    event_name_column text, page_title_column text, screen_name_column text,
+    engagement_column text, session_id_column text, session_duration_column text,
+    view_events text[], engagement_events text[], excluded_events text[],
+    engaged_duration interval, engaged_views integer,
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean)
+RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cfg jsonb;
+    q record;
+    v text;
+BEGIN
+    cfg := @extschema@.sessionize_config(source, timeout, mode, user_column, platform_column,
+        timestamp_column, event_id_column, event_name_column, page_title_column,
+        screen_name_column, engagement_column, session_id_column, session_duration_column,
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(view_name, default_nsp);
+    v := pg_catalog.format('%I.%I', q.nsp, q.rel);
+    EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = true) AS %s',
+                              v, @extschema@.sessionize_view_sql(source, cfg));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v, pg_catalog.format(
+        'Clickstream sessions of %s (mirror of AWS Clickstream clickstream_session_view), %s mode, timeout %s; one row per session of each (user_pseudo_id, platform). Made by sessionize %s.',
+        source, cfg->>'mode', timeout, @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(v, cfg->>'mode');
+    IF dashboards THEN
+        PERFORM @extschema@.sessionize_create_dashboards(v, q.nsp, q.rel, timeout,
+            struggling_sessions, struggling_seconds);
+    END IF;
+    RETURN v::regclass;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_view(name, regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Internal: create_session_view() with the schema for an unqualified view name.';
+
+CREATE OR REPLACE FUNCTION @extschema@.create_session_view(
+    source regclass,
+    view_name text DEFAULT 'clickstream_session_view',
+    timeout interval DEFAULT '30 minutes',
+    mode text DEFAULT 'computed',
+    user_column text DEFAULT 'user_pseudo_id',
+    platform_column text DEFAULT 'platform',
+    timestamp_column text DEFAULT 'event_timestamp',
+    event_id_column text DEFAULT 'event_id',
+    event_name_column text DEFAULT 'event_name',
+    page_title_column text DEFAULT 'page_view_page_title',
+    screen_name_column text DEFAULT 'screen_view_screen_name',
+    engagement_column text DEFAULT 'user_engagement_time_msec',
+    session_id_column text DEFAULT 'session_id',
+    session_duration_column text DEFAULT NULL,
+    view_events text[] DEFAULT '{_page_view,_screen_view}',
+    engagement_events text[] DEFAULT '{_user_engagement}',
+    excluded_events text[] DEFAULT '{}',
+    engaged_duration interval DEFAULT '10 seconds',
+    engaged_views integer DEFAULT 2,
+    struggling_sessions integer DEFAULT 3,
+    struggling_seconds numeric DEFAULT 30,
+    dashboards boolean DEFAULT true)
+RETURNS regclass LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_create_session_view(pg_catalog.current_schema(),
+        source, view_name, timeout, mode, user_column, platform_column, timestamp_column,
+        event_id_column, event_name_column, page_title_column, screen_name_column,
+        engagement_column, session_id_column, session_duration_column, view_events,
+        engagement_events, excluded_events, engaged_duration, engaged_views,
+        struggling_sessions, struggling_seconds, dashboards)
+$$;
+COMMENT ON FUNCTION @extschema@.create_session_view(regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Creates the clickstream session view (the 13 columns of AWS Clickstream clickstream_session_view) over an event table, and its dashboard views <view>_daily, _length_distribution, _users, _engagement, _entry_exit, _concluded.';
+
+
+------------------------------------------------------------------------------
+-- Session tables: the 13 columns of the session view kept exactly up to date
+-- by refresh_session_table() (docs/session-tables.md).
+--
+-- Bookkeeping, beside the session table <t> in its schema:
+--   <t>_state   a mergeable session state per (user_pseudo_id, platform)
+--   <t>_delta   events captured from the source since the last refresh
+--   <t>_dirty   partitions with updated or deleted events; an "everything"
+--               mark after a TRUNCATE
+--   <t>_config  the source, the column mapping, the rules, the mapped
+--               columns' types and the sessionize version that made it
+-- and, on the source, four statement triggers <t>_sessionize_<op> running
+-- the capture functions <t>_capture_<op>.
+--
+-- Security (docs/security.md): the capture functions are SECURITY DEFINER,
+-- so that any role allowed to write the source can have its changes
+-- captured without rights on the bookkeeping tables.  They are not
+-- executable by PUBLIC; each checks that it runs as its own trigger on the
+-- configured source, and evaluates only casts of mapped columns whose types
+-- (checked when the table is made, and at every capture) are built in or
+-- owned by a superuser or by the role that made the table.  Every function
+-- here pins search_path, so the SQL they generate and run resolves
+-- operators and functions in pg_catalog.
+------------------------------------------------------------------------------
+
+-- A template with named pieces: each {name} is replaced by pieces->>name, in
+-- one pass (the replacements are not scanned again).  Generated statements
+-- read better with names than with a dozen positional placeholders.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_fill(template text, pieces jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    result text := '';
+    rest text := template;
+    m text[];
+BEGIN
+    LOOP
+        m := pg_catalog.regexp_match(rest, '^(.*?)\{([a-z_]+)\}(.*)$', 's');
+        EXIT WHEN m IS NULL;
+        IF NOT pieces ? m[2] OR pieces->>m[2] IS NULL THEN
+            RAISE EXCEPTION 'internal error: no piece "%" for a generated statement', m[2];
+        END IF;
+        result := result || m[1] || (pieces->>m[2]);
+        rest := m[3];
+    END LOOP;
+    RETURN result || rest;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_fill(text, jsonb) IS
+    'Internal: fills the {name} pieces of a generated statement.';
+
+-- The longest suffix a session table's own name gets (its dashboard view
+-- _length_distribution and its trigger _sessionize_truncate).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_longest_suffix() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT '_sessionize_truncate'::text
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_longest_suffix() IS
+    'Internal: the longest suffix of an object name made from a session table''s.';
+
+-- The names of the companion objects of a session table nsp.rel, each
+-- checked to fit 63 bytes (sessionize_name).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_table_names(nsp name, rel name,
+    OUT state_table text, OUT delta_table text, OUT dirty_table text, OUT config_table text)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_state', @extschema@.sessionize_longest_suffix())),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_delta', @extschema@.sessionize_longest_suffix())),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_dirty', @extschema@.sessionize_longest_suffix())),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_config', @extschema@.sessionize_longest_suffix()))
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_table_names(name, name) IS
+    'Internal: the bookkeeping tables of session table nsp.rel.';
+
+-- The capture trigger and function of one operation (insert, update,
+-- delete, truncate) of session table rel.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_capture_names(nsp name, rel name, op text,
+    OUT trigger_name name, OUT function_name text)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT @extschema@.sessionize_name(rel, '_sessionize_' || op, @extschema@.sessionize_longest_suffix()),
+           pg_catalog.format('%I.%I', nsp, @extschema@.sessionize_name(rel, '_capture_' || op, @extschema@.sessionize_longest_suffix()))
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_capture_names(name, name, text) IS
+    'Internal: the capture trigger and function of one operation of a session table.';
+
+-- Schema, name and bookkeeping tables of an existing relation (whether or
+-- not it is a session table).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_parts(session_table regclass,
+    OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
+    OUT dirty_table text, OUT config_table text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT n.nspname, c.relname, x.state_table, x.delta_table, x.dirty_table, x.config_table
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    CROSS JOIN LATERAL @extschema@.sessionize_table_names(n.nspname, c.relname) x
+    WHERE c.oid = session_table
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_parts(regclass) IS
+    'Internal: the bookkeeping tables of a session table.';
+
+-- The type of each mapped column of src, {"user_column": "text", ...}: what
+-- the capture functions were generated for.  A dropped or retyped column
+-- changes it.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_column_types(src regclass, cfg jsonb) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(pg_catalog.jsonb_object_agg(k.key, pg_catalog.format_type(a.atttypid, NULL)), '{}')
+    FROM pg_catalog.jsonb_each_text(cfg) k
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = src AND a.attname = k.value AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE k.key LIKE '%\_column'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_column_types(regclass, jsonb) IS
+    'Internal: the types of the mapped columns of a session table''s source.';
+
+-- Refuse mapped columns whose casts could run code of another role.  The
+-- capture functions run as the role that made the session table and cast
+-- every mapped column (to text, bigint or timestamptz).  A cast between
+-- built-in types is built in; a type's other casts can be made only by its
+-- owner, so each column's type (a domain's base type, an array's element
+-- type) must be a base or enum type owned by a superuser or by this role.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_check_column_types(src regclass, cfg jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad record;
+BEGIN
+    WITH RECURSIVE cols AS (
+        SELECT k.value AS col, a.atttypid AS typ
+        FROM pg_catalog.jsonb_each_text(cfg) k
+        JOIN pg_catalog.pg_attribute a
+          ON a.attrelid = src AND a.attname = k.value AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE k.key LIKE '%\_column'
+        UNION
+        SELECT c.col, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END
+        FROM cols c JOIN pg_catalog.pg_type t ON t.oid = c.typ
+        WHERE t.typtype = 'd' OR (t.typcategory = 'A' AND t.typelem <> 0))
+    SELECT c.col, pg_catalog.format_type(t.oid, NULL) AS typ, r.rolname AS owner INTO bad
+    FROM cols c
+    JOIN pg_catalog.pg_type t ON t.oid = c.typ
+    JOIN pg_catalog.pg_roles r ON r.oid = t.typowner
+    WHERE t.typtype <> 'd' AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
+      AND (t.typtype NOT IN ('b', 'e')
+           OR NOT (r.rolsuper OR r.rolname = CURRENT_USER))
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column "%" of % has type %, which a session table cannot capture', bad.col, src, bad.typ
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Capture runs with the rights of the role making the session table and casts the column; type %s (owned by %s) could run that role''s code with them.', bad.typ, bad.owner),
+                  HINT = 'Map columns of built-in types, or of types owned by a superuser or by you.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_check_column_types(regclass, jsonb) IS
+    'Internal: refuses mapped columns whose casts could run another role''s code in capture.';
+
+-- Called first by every capture function: raises unless it runs as the
+-- statement trigger trigger_name, AFTER op, on the configured source (a
+-- trigger created on another table, or under another name, is refused).
+-- Returns false when a mapped column of the source changed type since the
+-- capture functions were generated: the caller then only marks the table
+-- for a rebuild, without evaluating the rows, and the next refresh says
+-- what changed.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_capture_guard(src regclass, cfg jsonb,
+    relid oid, tg_name name, tg_when text, tg_level text, tg_op text,
+    op text, trigger_name name) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF src IS NULL OR relid IS DISTINCT FROM src::oid OR tg_name IS DISTINCT FROM trigger_name
+       OR tg_when IS DISTINCT FROM 'AFTER' OR tg_level IS DISTINCT FROM 'STATEMENT'
+       OR tg_op IS DISTINCT FROM op THEN
+        RAISE EXCEPTION 'a sessionize capture function runs only as trigger "%" of its source', trigger_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('It was called by trigger "%s" (%s %s %s) on relation %s.',
+                                             tg_name, tg_when, tg_level, tg_op, relid::regclass);
+    END IF;
+    RETURN cfg->'types' IS NOT NULL
+           AND @extschema@.sessionize_column_types(src, cfg) = cfg->'types';
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_capture_guard(regclass, jsonb, oid, name, text, text, text, text, name) IS
+    'Internal: checks that a capture function runs as its own trigger, and that the mapped columns kept their types.';
+
+-- (Re)creates the capture functions and triggers of a session table from
+-- its configuration, recording the mapped columns' types and the version.
+-- create_session_table() calls it, and so does the upgrade from 0.1.0.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_install_capture(session_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    p record;
+    c record;
+    src regclass;
+    cfg jsonb;
+    op text;
+    body text;
+    pieces jsonb;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    EXECUTE pg_catalog.format('SELECT source, config FROM %s', p.config_table) INTO src, cfg;
+    PERFORM @extschema@.sessionize_check_column_types(src, cfg);
+    cfg := (cfg - 'source') || pg_catalog.jsonb_build_object(
+        'types', @extschema@.sessionize_column_types(src, cfg),
+        'version', @extschema@.sessionize_version());
+    EXECUTE pg_catalog.format('UPDATE %s SET config = $1', p.config_table) USING cfg;
+
+    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+        SELECT * INTO c FROM @extschema@.sessionize_capture_names(p.nsp, p.rel, op);
+        pieces := pg_catalog.jsonb_build_object(
+            'config', p.config_table, 'delta', p.delta_table, 'dirty', p.dirty_table,
+            'ext', pg_catalog.quote_ident(ext), 'op', pg_catalog.quote_literal(pg_catalog.upper(op)),
+            'trigger', pg_catalog.quote_literal(c.trigger_name),
+            'input', @extschema@.sessionize_input_sql(src, cfg));
+        body := @extschema@.sessionize_fill($b$
+DECLARE
+    src regclass;
+    cfg jsonb;
+BEGIN
+    SELECT c.source, c.config INTO src, cfg FROM {config} c;
+    IF NOT {ext}.sessionize_capture_guard(src, cfg, TG_RELID, TG_NAME, TG_WHEN, TG_LEVEL, TG_OP, {op}, {trigger}) THEN
+        INSERT INTO {dirty} (everything) VALUES (true);
+        RETURN NULL;
+    END IF;
+$b$, pieces) || @extschema@.sessionize_fill(CASE op
+            WHEN 'insert' THEN $b$
+    INSERT INTO {delta} (user_pseudo_id, platform, ts, event_id, view_name, engagement_ms)
+    SELECT i.user_pseudo_id, i.platform, i.ts, i.event_id, i.view_name, i.engagement_ms
+    FROM (SELECT {input} FROM new_rows e) i
+    WHERE i.counted AND i.ts IS NOT NULL;
+    RETURN NULL;
+END$b$
+            WHEN 'update' THEN $b$
+    INSERT INTO {dirty} (user_pseudo_id, platform)
+    SELECT i.user_pseudo_id, i.platform FROM (SELECT {input} FROM old_rows e) i
+    UNION SELECT i.user_pseudo_id, i.platform FROM (SELECT {input} FROM new_rows e) i;
+    RETURN NULL;
+END$b$
+            WHEN 'delete' THEN $b$
+    INSERT INTO {dirty} (user_pseudo_id, platform)
+    SELECT DISTINCT i.user_pseudo_id, i.platform FROM (SELECT {input} FROM old_rows e) i;
+    RETURN NULL;
+END$b$
+            ELSE $b$
+    INSERT INTO {dirty} (everything) VALUES (true);
+    RETURN NULL;
+END$b$ END, pieces);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql '
+            'SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
+            c.function_name, body);
+        -- only the trigger runs it: firing a trigger checks no EXECUTE right
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', c.function_name);
+        EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', c.function_name,
+            pg_catalog.format('sessionize %s: captures %ss on %s for %s.',
+                              cfg->>'version', op, src, session_table));
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            c.trigger_name, pg_catalog.upper(op), src,
+            CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
+                    WHEN 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                    WHEN 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
+                    ELSE '' END, c.function_name);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_install_capture(regclass) IS
+    'Internal: (re)creates the capture functions and triggers of a session table.';
+
+-- Makes a session table made by an older release as this release makes it:
+-- its capture functions and triggers, and its unique key.  The data is
+-- kept; the configuration records this version.
+CREATE OR REPLACE FUNCTION @extschema@.upgrade_session_table(session_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p record;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM @extschema@.sessionize_install_capture(session_table);
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_index i
+        WHERE i.indrelid = session_table AND i.indisunique
+          AND i.indkey::int2[] = (SELECT pg_catalog.array_agg(a.attnum ORDER BY k.ord)
+                                  FROM pg_catalog.unnest(ARRAY['session_id', 'platform']) WITH ORDINALITY k(col, ord)
+                                  JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attname = k.col)) THEN
+        EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT', session_table);
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.upgrade_session_table(regclass) IS
+    'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key), keeping its data.';
+
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
+    source regclass, table_name text, timeout interval,
+    user_column text, platform_column text, timestamp_column text, event_id_column text,
+    event_name_column text, page_title_column text, screen_name_column text,
+    engagement_column text, view_events text[], engagement_events text[],
+    excluded_events text[], engaged_duration interval, engaged_views integer,
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean)
+RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    cfg jsonb;
+    q record;
+    t text;
+    p record;
+BEGIN
+    IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '% is not a table', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'A session table captures changes with triggers on a table; over a view, use create_session_view().';
+    END IF;
+    cfg := @extschema@.sessionize_config(source, timeout, 'computed', user_column, platform_column,
+        timestamp_column, event_id_column, event_name_column, page_title_column,
+        screen_name_column, engagement_column, NULL, NULL,
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+    PERFORM @extschema@.sessionize_check_column_types(source, cfg);
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
+    -- the triggers on the source outlive a session: both must be permanent
+    IF q.nsp = 'pg_temp' OR q.nsp LIKE 'pg\_temp\_%' OR q.nsp LIKE 'pg\_toast\_temp\_%'
+       OR (SELECT relpersistence FROM pg_catalog.pg_class WHERE oid = source) = 't' THEN
+        RAISE EXCEPTION 'session tables and their sources cannot be temporary'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Over a temporary table, use create_session_view().';
+    END IF;
+    t := pg_catalog.format('%I.%I', q.nsp, q.rel);
+    SELECT * INTO p FROM @extschema@.sessionize_table_names(q.nsp, q.rel);	-- checks the names' length
+
+    -- the session table: the 13 columns of the session view.  A session of
+    -- a (user, platform) starts at a distinct time, so (session_id,
+    -- platform) is a key; refreshes delete the rows they replace before
+    -- inserting new ones, so a unique index holds at every statement.
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (
+            session_id text, user_pseudo_id text, platform text,
+            session_duration bigint, session_views bigint,
+            engaged_session integer, bounced_session integer,
+            session_start_timestamp bigint, session_engagement_time bigint,
+            session_date timestamp, session_date_hour timestamp,
+            entry_view text, exit_view text)$s$, t);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
+    EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT', t);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
+        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
+        source, timeout, ext, @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(t, 'computed');
+
+    -- bookkeeping: a mergeable state per (user, platform), captured events
+    -- not yet merged, partitions to recompute, and the configuration.
+    -- last_event: the time of the state's last event, the end of its last
+    -- session (a refresh need not look for session rows of a user whose
+    -- last session ends long before the new events)
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
+                         state %I.sessionstate NOT NULL, last_event timestamptz NOT NULL)
+                         WITH (fillfactor = 70)$s$,
+        p.state_table, ext);
+    -- states are rewritten at every refresh that touches them: lz4 (where
+    -- the server has it) compresses them several times faster than pglz
+    BEGIN
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN state SET COMPRESSION lz4', p.state_table);
+    EXCEPTION WHEN feature_not_supported THEN
+        NULL;
+    END;
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
+                         event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
+        p.dirty_table);
+    -- source is a regclass, which a dump writes as the table's name: the
+    -- configuration survives pg_dump and restore
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (source regclass NOT NULL, config jsonb NOT NULL,
+                         created timestamptz NOT NULL DEFAULT pg_catalog.now(),
+                         last_refresh timestamptz, refreshes bigint NOT NULL DEFAULT 0,
+                         events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
+    EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
+                              p.config_table, source, cfg);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.state_table,
+        'sessionize bookkeeping: the mergeable session state of each (user_pseudo_id, platform).');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
+        'sessionize bookkeeping: events captured from the source since the last refresh.');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
+        'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,
+        'sessionize bookkeeping: how the session table is built from its source.');
+
+    -- capture changes of the source.  The triggers are created before the
+    -- first build: creating them locks out writers of the source until this
+    -- transaction ends, so no event falls between the build and the capture.
+    PERFORM @extschema@.sessionize_install_capture(t::regclass);
+
+    -- the first build is a refresh of everything
+    EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', p.dirty_table);
+    PERFORM @extschema@.refresh_session_table(t::regclass);
+    IF dashboards THEN
+        PERFORM @extschema@.sessionize_create_dashboards(t, q.nsp, q.rel, timeout,
+            struggling_sessions, struggling_seconds);
+    END IF;
+    RETURN t::regclass;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Internal: create_session_table() with the schema for an unqualified table name.';
+
+CREATE OR REPLACE FUNCTION @extschema@.create_session_table(
+    source regclass,
+    table_name text,
+    timeout interval DEFAULT '30 minutes',
+    user_column text DEFAULT 'user_pseudo_id',
+    platform_column text DEFAULT 'platform',
+    timestamp_column text DEFAULT 'event_timestamp',
+    event_id_column text DEFAULT 'event_id',
+    event_name_column text DEFAULT 'event_name',
+    page_title_column text DEFAULT 'page_view_page_title',
+    screen_name_column text DEFAULT 'screen_view_screen_name',
+    engagement_column text DEFAULT 'user_engagement_time_msec',
+    view_events text[] DEFAULT '{_page_view,_screen_view}',
+    engagement_events text[] DEFAULT '{_user_engagement}',
+    excluded_events text[] DEFAULT '{}',
+    engaged_duration interval DEFAULT '10 seconds',
+    engaged_views integer DEFAULT 2,
+    struggling_sessions integer DEFAULT 3,
+    struggling_seconds numeric DEFAULT 30,
+    dashboards boolean DEFAULT true)
+RETURNS regclass LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_create_session_table(pg_catalog.current_schema(),
+        source, table_name, timeout, user_column, platform_column, timestamp_column,
+        event_id_column, event_name_column, page_title_column, screen_name_column,
+        engagement_column, view_events, engagement_events, excluded_events,
+        engaged_duration, engaged_views, struggling_sessions, struggling_seconds, dashboards)
+$$;
+COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes; a refresh merges new events into stored session states.';
+
+------------------------------------------------------------------------------
+-- refresh_session_table() and drop_session_table() (docs/session-tables.md).
+--
+-- A refresh is exact whatever commits when: each step that consumes captured
+-- changes decides what to do in the same statement, so the same snapshot,
+-- as it consumes them.
+------------------------------------------------------------------------------
+
+-- A session table's bookkeeping, source and configuration, checked: the
+-- source still exists, its mapped columns kept their types, and no row
+-- security hides rows of it from the caller (a refresh would then build
+-- from part of the source).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_session_table(session_table regclass,
+    OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
+    OUT dirty_table text, OUT config_table text, OUT src regclass, OUT cfg jsonb)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    now_types jsonb;
+    k text;
+BEGIN
+    SELECT p.* INTO nsp, rel, state_table, delta_table, dirty_table, config_table
+    FROM @extschema@.sessionize_parts(session_table) p;
+    IF nsp IS NULL OR pg_catalog.to_regclass(config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Create one with create_session_table().';
+    END IF;
+    EXECUTE pg_catalog.format('SELECT source, config FROM %s', config_table) INTO src, cfg;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = src) THEN
+        RAISE EXCEPTION 'the source of session table % no longer exists', session_table
+            USING ERRCODE = 'undefined_table',
+                  HINT = pg_catalog.format('Drop the session table with drop_session_table(%L).', session_table::text);
+    END IF;
+    now_types := @extschema@.sessionize_column_types(src, cfg);
+    IF cfg->'types' IS NULL OR now_types <> cfg->'types' THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('%s: %s, now %s', o.key, o.value,
+                                     coalesce(now_types->>o.key, 'dropped')), '; ')
+        INTO k FROM pg_catalog.jsonb_each_text(coalesce(cfg->'types', '{}')) o
+        WHERE o.value IS DISTINCT FROM now_types->>o.key;
+        RAISE EXCEPTION 'the mapped columns of %, the source of session table %, changed since it was created', src, session_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = coalesce(k, 'Its column types were not recorded.'),
+                  HINT = pg_catalog.format('Changes are no longer captured.  Make the table again: drop_session_table(%L), then create_session_table().', session_table::text);
+    END IF;
+    IF pg_catalog.row_security_active(src) THEN
+        RAISE EXCEPTION 'row-level security hides rows of % from role %', src, CURRENT_USER
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A refresh must read every row of the source, or the session table would silently lose sessions.',
+                  HINT = 'Refresh as the owner of the source or a role with BYPASSRLS; put policies on the session table itself.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_session_table(regclass) IS
+    'Internal: the bookkeeping, source and configuration of a session table, checked for a refresh.';
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_session_table(session_table regclass)
+RETURNS bigint LANGUAGE plpgsql
+-- JIT compiles every statement whose estimated cost is high, which a
+-- refresh's statements easily are while processing a handful of events.
+SET jit = off
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t record;
+    pieces jsonb;
+    rebuild boolean;
+    processed bigint;
+BEGIN
+    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- one refresh at a time per table; readers are not blocked
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
+    -- read again under the lock
+    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+
+    pieces := pg_catalog.jsonb_build_object(
+        'session', session_table::text, 'state', t.state_table,
+        'delta', t.delta_table, 'dirty', t.dirty_table, 'source', t.src::text,
+        'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
+        'agg', @extschema@.sessionize_agg_sql(t.cfg, (t.cfg->>'timeout')::interval),
+        'input', @extschema@.sessionize_input_sql(t.src, t.cfg),
+        'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
+        'timeout', pg_catalog.quote_literal(t.cfg->>'timeout') || '::interval',
+        'columns', @extschema@.sessionize_columns_sql(),
+        'windows', 'pg_temp.sessionize_refresh_windows');
+
+    -- the session rows to replace, and the states to read the new ones
+    -- from, pass from the statement that consumes the captured changes to
+    -- the two that delete and insert session rows (in that order, so that a
+    -- unique key on the session table holds at every step)
+    IF pg_catalog.to_regclass('pg_temp.sessionize_refresh_windows') IS NULL THEN
+        EXECUTE @extschema@.sessionize_fill($s$
+            CREATE TEMP TABLE sessionize_refresh_windows (
+                user_pseudo_id text, platform text, del boolean NOT NULL,
+                lo bigint, hi bigint, lo_ts timestamptz, hi_ts timestamptz,
+                state {ext}.sessionstate) ON COMMIT DROP$s$, pieces);
+    ELSE
+        TRUNCATE pg_temp.sessionize_refresh_windows;
+    END IF;
+
+    -- merge the new events into the stored states and recompute the
+    -- partitions with updated or deleted events from the source.  One
+    -- statement, so one snapshot: the captured events and marks it consumes
+    -- are exactly those it reads, and the rebuild marks it checks first
+    -- (guard) are those of that snapshot.  The stored states of the touched
+    -- partitions are found key by key (LATERAL with LIMIT), since they are
+    -- few, whatever the statistics of fresh tables say.
+    EXECUTE @extschema@.sessionize_fill($s$
+        WITH guard AS (
+            -- a TRUNCATE's mark, or events without a user (matched by IS
+            -- NOT DISTINCT FROM, which no index helps), ask for a rebuild:
+            -- then nothing below reads or consumes anything
+            SELECT EXISTS (SELECT 1 FROM {dirty} WHERE everything OR user_pseudo_id IS NULL)
+                   OR EXISTS (SELECT 1 FROM {delta} WHERE user_pseudo_id IS NULL) AS rebuild),
+        consumed AS (DELETE FROM {delta} WHERE NOT (SELECT rebuild FROM guard)),
+        dirty AS (DELETE FROM {dirty} WHERE NOT (SELECT rebuild FROM guard)
+                  RETURNING user_pseudo_id, platform),
+        dirty_keys AS (SELECT DISTINCT user_pseudo_id, platform FROM dirty),
+        recomputed AS (
+            SELECT i.user_pseudo_id, i.platform, {agg} FILTER (WHERE i.counted) AS state,
+                   pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
+            FROM (SELECT {input} FROM {source} e
+                  WHERE e.{user_column}::text IN (SELECT user_pseudo_id FROM dirty_keys)) i
+            WHERE i.ts IS NOT NULL
+              AND EXISTS (SELECT 1 FROM dirty_keys k
+                          WHERE k.user_pseudo_id = i.user_pseudo_id
+                            AND k.platform IS NOT DISTINCT FROM i.platform)
+            GROUP BY i.user_pseudo_id, i.platform),
+        -- the captured events (those the DELETE above consumes: same
+        -- snapshot) of partitions not recomputed
+        added AS (
+            SELECT i.user_pseudo_id, i.platform, {agg} AS state, pg_catalog.count(*) AS n,
+                   pg_catalog.min(i.ts) AS first_event, pg_catalog.max(i.ts) AS last_event
+            FROM {delta} i
+            WHERE NOT (SELECT rebuild FROM guard)
+              AND NOT EXISTS (SELECT 1 FROM dirty_keys k
+                              WHERE k.user_pseudo_id = i.user_pseudo_id
+                                AND k.platform IS NOT DISTINCT FROM i.platform)
+            GROUP BY i.user_pseudo_id, i.platform),
+        -- the window of time the new events can change: a session that
+        -- ends more than the timeout before the first new event, or starts
+        -- more than the timeout after the last one, stays as it is (NULL:
+        -- no bound, where the time would be out of range)
+        windows AS (
+            SELECT a.*,
+                   CASE WHEN EXTRACT(epoch FROM a.first_event) - EXTRACT(epoch FROM {timeout}) > -210000000000
+                        THEN a.first_event - {timeout} END AS since,
+                   CASE WHEN EXTRACT(epoch FROM a.last_event) + EXTRACT(epoch FROM {timeout}) < 9200000000000
+                        THEN a.last_event + {timeout} END AS until
+            FROM added a),
+        -- merged with the stored state.  The session rows to replace are
+        -- those with session_start_timestamp + session_duration >= lo and
+        -- session_start_timestamp <= hi: the window in the unit of these
+        -- columns (whole ms, rounded down: 1 ms of margin); lo_ts and hi_ts,
+        -- a second wider, are a cheap first test on the sessions of the
+        -- state.  The table has such rows of the user only if the stored
+        -- last event is at or after lo_ts (has_rows).  If it has none, the
+        -- new events are more than the timeout after every stored event:
+        -- the sessions in the window are those of the new events alone
+        -- (added_state, smaller to read out).
+        merged AS (
+            SELECT a.user_pseudo_id, a.platform, a.n, s.tid,
+                   pg_catalog.floor(EXTRACT(epoch FROM a.since) * 1000)::bigint - 1 AS lo,
+                   pg_catalog.floor(EXTRACT(epoch FROM a.until) * 1000)::bigint + 1 AS hi,
+                   a.since - interval '1 second' AS lo_ts,
+                   a.until + interval '1 second' AS hi_ts,
+                   s.tid IS NOT NULL AND (a.since IS NULL OR s.last_event >= a.since - interval '1 second') AS has_rows,
+                   GREATEST(s.last_event, a.last_event) AS last_event,
+                   a.state AS added_state,
+                   {ext}.session_merge(s.state, a.state) AS state
+            FROM windows a
+            LEFT JOIN LATERAL (
+                SELECT s.ctid AS tid, s.state, s.last_event FROM {state} s
+                WHERE s.pkey = ROW(a.user_pseudo_id, a.platform)::text LIMIT 1) s ON true),
+        updated AS (
+            UPDATE {state} s SET state = m.state, last_event = m.last_event
+            FROM merged m WHERE s.ctid = m.tid),
+        inserted AS (
+            INSERT INTO {state} AS s (pkey, user_pseudo_id, platform, state, last_event)
+            SELECT ROW(m.user_pseudo_id, m.platform)::text, m.user_pseudo_id, m.platform, m.state, m.last_event
+            FROM merged m WHERE m.tid IS NULL
+            UNION ALL
+            SELECT ROW(r.user_pseudo_id, r.platform)::text, r.user_pseudo_id, r.platform, r.state, r.last_event
+            FROM recomputed r WHERE r.state IS NOT NULL
+            ON CONFLICT (pkey) DO UPDATE SET state = EXCLUDED.state, last_event = EXCLUDED.last_event),
+        vanished AS (
+            DELETE FROM {state} s USING dirty_keys k
+            WHERE s.pkey = ROW(k.user_pseudo_id, k.platform)::text
+              AND NOT EXISTS (SELECT 1 FROM recomputed r
+                              WHERE r.state IS NOT NULL
+                                AND r.user_pseudo_id = k.user_pseudo_id
+                                AND r.platform IS NOT DISTINCT FROM k.platform)),
+        -- for the next statements: the rows to delete (del: in the window
+        -- [lo, hi] for merged users, all for recomputed ones) and the state
+        -- whose sessions in that window are the new rows
+        staged AS (
+            INSERT INTO {windows}
+            SELECT m.user_pseudo_id, m.platform, m.has_rows,
+                   CASE WHEN m.has_rows THEN m.lo END, CASE WHEN m.has_rows THEN m.hi END,
+                   CASE WHEN m.has_rows THEN m.lo_ts END, CASE WHEN m.has_rows THEN m.hi_ts END,
+                   CASE WHEN m.has_rows THEN m.state ELSE m.added_state END
+            FROM merged m
+            UNION ALL
+            SELECT k.user_pseudo_id, k.platform, true, NULL, NULL, NULL, NULL, r.state
+            FROM dirty_keys k
+            LEFT JOIN recomputed r ON r.user_pseudo_id = k.user_pseudo_id
+                                  AND r.platform IS NOT DISTINCT FROM k.platform)
+        SELECT (SELECT rebuild FROM guard),
+               coalesce((SELECT pg_catalog.sum(m.n) FROM merged m), 0)
+               + coalesce((SELECT pg_catalog.sum({ext}.session_event_count(r.state)) FROM recomputed r), 0)$s$,
+        pieces) INTO rebuild, processed;
+
+    IF NOT rebuild THEN
+        -- the session rows of the staged windows, found through the index
+        -- on (user_pseudo_id, platform) whatever the planner thinks of a
+        -- fresh temporary table
+        EXECUTE @extschema@.sessionize_fill($s$
+            DELETE FROM {session} t
+            WHERE t.ctid = ANY (ARRAY(
+                SELECT x.tid FROM {windows} k
+                CROSS JOIN LATERAL (
+                    SELECT t.ctid AS tid FROM {session} t
+                    WHERE t.user_pseudo_id = k.user_pseudo_id
+                      AND t.platform IS NOT DISTINCT FROM k.platform
+                      AND (k.lo IS NULL OR t.session_start_timestamp + t.session_duration >= k.lo)
+                      AND (k.hi IS NULL OR t.session_start_timestamp <= k.hi)
+                    OFFSET 0) x
+                WHERE k.del))$s$, pieces);
+        EXECUTE @extschema@.sessionize_fill($s$
+            INSERT INTO {session}
+            SELECT {columns}
+            FROM {windows} g CROSS JOIN LATERAL {ext}.sessions(g.state) s
+            WHERE (g.lo IS NULL
+                   OR (s.session_end > g.lo_ts
+                       AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint + s.duration_ms >= g.lo))
+              AND (g.hi IS NULL
+                   OR (s.session_start < g.hi_ts
+                       AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint <= g.hi))$s$,
+            pieces);
+    ELSE
+        -- rebuild from the source.  The states go first (the lock keeps
+        -- other refreshes out); then one statement, so one snapshot: the
+        -- captured events and marks it consumes are exactly those whose
+        -- source rows it reads.
+        EXECUTE @extschema@.sessionize_fill('DELETE FROM {state}', pieces);
+        EXECUTE @extschema@.sessionize_fill($s$
+            WITH consumed AS (DELETE FROM {delta}), marks AS (DELETE FROM {dirty}),
+            ins AS (
+                INSERT INTO {state} (pkey, user_pseudo_id, platform, state, last_event)
+                SELECT ROW(g.user_pseudo_id, g.platform)::text, g.user_pseudo_id, g.platform, g.state, g.last_event
+                FROM (SELECT i.user_pseudo_id, i.platform, {agg} FILTER (WHERE i.counted) AS state,
+                             pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
+                      FROM (SELECT {input} FROM {source} e) i
+                      WHERE i.ts IS NOT NULL
+                      GROUP BY i.user_pseudo_id, i.platform) g
+                WHERE g.state IS NOT NULL
+                RETURNING state)
+            SELECT coalesce(pg_catalog.sum({ext}.session_event_count(state)), 0)::bigint FROM ins$s$,
+            pieces) INTO processed;
+        EXECUTE @extschema@.sessionize_fill('DELETE FROM {session}', pieces);
+        EXECUTE @extschema@.sessionize_fill(
+            'INSERT INTO {session} SELECT {columns} FROM {state} g CROSS JOIN LATERAL {ext}.sessions(g.state) s',
+            pieces);
+        -- plans of later refreshes need the tables' real sizes
+        EXECUTE @extschema@.sessionize_fill('ANALYZE {state}', pieces);
+        EXECUTE @extschema@.sessionize_fill('ANALYZE {session}', pieces);
+    END IF;
+
+    EXECUTE pg_catalog.format(
+        'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
+        'events_processed = events_processed + $1', t.config_table) USING processed;
+    RETURN processed;
+END $$;
+COMMENT ON FUNCTION @extschema@.refresh_session_table(regclass) IS
+    'Brings a session table up to date with its source in one transaction; returns how many events it processed (new events merged, plus the events of recomputed users).';
+
+-- Drops what a session table is made of, whatever is left of it: the
+-- session table itself (by OID when it exists, else by name), its
+-- dashboards, bookkeeping tables, capture functions, and the triggers on
+-- its source when the source still exists.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_drop_session_table(session_table regclass,
+    table_name text, default_nsp name)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    q record;
+    n record;
+    c record;
+    src regclass;
+    op text;
+BEGIN
+    IF session_table IS NOT NULL THEN
+        SELECT p.nsp, p.rel INTO q FROM @extschema@.sessionize_parts(session_table) p;
+    ELSE
+        SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
+    END IF;
+    SELECT * INTO n FROM @extschema@.sessionize_table_names(q.nsp, q.rel);
+    IF pg_catalog.to_regclass(n.config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', coalesce(session_table::text, table_name)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE pg_catalog.format('SELECT source FROM %s', n.config_table) INTO src;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE oid = src) THEN
+        src := NULL;	-- dropped with its triggers
+    END IF;
+    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+        SELECT * INTO c FROM @extschema@.sessionize_capture_names(q.nsp, q.rel, op);
+        IF src IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', c.trigger_name, src);
+        END IF;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', c.function_name);
+    END LOOP;
+    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS %I.%I, %s, %s, %s, %s CASCADE', q.nsp, q.rel,
+        n.state_table, n.delta_table, n.dirty_table, n.config_table);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_drop_session_table(regclass, text, name) IS
+    'Internal: drops a session table and everything made with it.';
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_session_table(session_table regclass)
+RETURNS void LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_drop_session_table(session_table, NULL, NULL)
+$$;
+COMMENT ON FUNCTION @extschema@.drop_session_table(regclass) IS
+    'Drops a session table with its dashboards, bookkeeping tables and the capture triggers on its source.';
+
+-- By name: also cleans up after a DROP TABLE of the session table, or of its
+-- source.  A name resolves against the caller's search_path.
+CREATE OR REPLACE FUNCTION @extschema@.drop_session_table(session_table text)
+RETURNS void LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_drop_session_table(pg_catalog.to_regclass(session_table),
+                                                     session_table, pg_catalog.current_schema())
+$$;
+COMMENT ON FUNCTION @extschema@.drop_session_table(text) IS
+    'Drops a session table by name with everything made with it; works when the table or its source was already dropped.';
+
+
+------------------------------------------------------------------------------
+-- The live-session (webinar) report: Kaltura's session analytics as views
+-- over a table of viewer events (heartbeats and interactions).
+------------------------------------------------------------------------------
+
+-- Descriptive headers and comments of the live report's columns.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_live_columns(OUT col text, OUT header text, OUT description text)
+RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    VALUES
+    ('live_session_id', 'Session ID', 'The live session (webinar) the events belong to.'),
+    ('live_start', 'Live start', 'First instant of live viewing (the earliest live heartbeat).'),
+    ('live_end', 'Live end', 'End of live viewing (the latest live heartbeat plus the heartbeat period).'),
+    ('unique_viewers', 'Unique viewers', 'Viewers with any event in the session, live or recording.'),
+    ('live_viewers', 'Live viewers', 'Viewers with at least one live heartbeat.'),
+    ('recording_viewers', 'Recording viewers', 'Viewers who played a recording (a play event or a recording heartbeat).'),
+    ('avg_minutes_viewed', 'Average minutes viewed', 'Minutes viewed live plus minutes of recordings viewed, averaged over unique viewers.'),
+    ('avg_live_minutes_viewed', 'Average live minutes viewed', 'Minutes viewed live, averaged over live viewers.'),
+    ('live_engagement_rate', 'Live engagement rate', 'Share of watched live time in which the viewer was engaged (tab in focus, full screen or sound on); per viewer, averaged over viewers.'),
+    ('reacting_viewers_rate', 'Viewers who reacted', 'Share of unique viewers who sent at least one reaction.'),
+    ('reactions', 'Reactions', 'Number of reactions.'),
+    ('chatting_viewers_rate', 'Viewers who chatted', 'Share of unique viewers who sent at least one group chat message.'),
+    ('chat_messages', 'Group chat messages', 'Number of group chat messages.'),
+    ('polling_viewers_rate', 'Viewers who answered polls', 'Share of unique viewers who answered at least one poll.'),
+    ('poll_answers', 'Poll answers', 'Number of poll answer events.'),
+    ('qna_viewers_rate', 'Viewers who asked questions', 'Share of unique viewers who created at least one Q&A thread.'),
+    ('qna_threads', 'Q&A threads', 'Number of Q&A threads created.'),
+    ('downloading_viewers_rate', 'Viewers who downloaded', 'Share of unique viewers who downloaded at least one attachment.'),
+    ('downloads', 'Downloads', 'Number of attachment downloads.'),
+    ('raised_hands', 'Raised hands', 'Number of raised hands.'),
+    ('recording_plays', 'Recording plays', 'Number of plays of recordings.'),
+    ('bucket_start', 'Time', 'Start of the time bucket (a minute unless the report was created with another bucket).'),
+    ('viewer_id', 'Viewer ID', 'The viewer.'),
+    ('viewer_name', 'Name', 'The viewer''s name (the latest one given).'),
+    ('country', 'Country', 'The viewer''s country (the latest one given), or the country of the events.'),
+    ('device', 'Device', 'The viewer''s device (the latest one given), or the device of the events.'),
+    ('minutes_viewed', 'Minutes viewed', 'Minutes viewed live: the union of the time covered by live heartbeats.'),
+    ('recording_minutes_viewed', 'Recording minutes viewed', 'Minutes of recordings viewed: the union of the time covered by recording heartbeats.'),
+    ('polls_answered', 'Polls answered', 'Number of distinct polls answered.'),
+    ('engagement_heatmap', 'Engagement heatmap', 'Per time bucket of the live session, from its first to its last: the share of the viewer''s watched time in the bucket that was engaged; NULL where the viewer did not watch.'),
+    ('poll_id', 'Poll ID', 'The poll (its question when the source has no poll id).'),
+    ('poll_question', 'Question', 'The poll''s question.'),
+    ('poll_type', 'Poll type', 'The poll''s type.'),
+    ('poll_participants', 'Poll participants', 'Unique viewers who answered the poll.'),
+    ('answer', 'Answer', 'One answer of the poll.'),
+    ('answer_participants', 'Answer participants', 'Unique viewers who gave this answer.'),
+    ('answer_rate', 'Answer rate', 'Viewers who gave this answer / viewers who answered the poll.'),
+    ('recording_id', 'Recording ID', 'The recording (entry) played.'),
+    ('impressions', 'Impressions', 'Player loads of the recording.'),
+    ('plays', 'Plays', 'Plays of the recording.'),
+    ('avg_completion_rate', 'Average completion rate', 'Per play, the share of the recording''s percentiles (1 to 100) viewed; summed over plays and divided by the plays.'),
+    ('event_time', 'Event time', 'Time of the event.'),
+    ('event_type', 'Event type', 'Type of the event, as in the source.'),
+    ('kind', 'Kind', 'What the report counts the event as: heartbeat, reaction, chat, poll, qna, download, raised_hand, impression, play, percentile or other.'),
+    ('live', 'Live', 'Live playback; false for a recording.'),
+    ('engaged', 'Engaged', 'A heartbeat with an engagement signal (tab in focus, full screen or sound on).'),
+    ('poll_answer', 'Poll answer', 'The answer given to the poll.'),
+    ('play_id', 'Play ID', 'The play of a recording the event belongs to.'),
+    ('percentile', 'Percentile', 'The percentile of the recording reached (1 to 100).'),
+    ('live_state', 'Live viewing', 'Viewing state of the live heartbeats (viewingstate).'),
+    ('recording_state', 'Recording viewing', 'Viewing state of the recording heartbeats (viewingstate).')
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_live_columns() IS
+    'Internal: descriptive headers (for CSV export) and comments of the live report''s columns.';
+
+-- The report's rule for impossible times: events before valid_from, or more
+-- than future_slack after the time of the query, come from clients with a
+-- wrong clock and are left out (docs/live-report.md).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_live_valid_from() RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT timestamptz '2000-01-01 00:00:00+00'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_live_valid_from() IS
+    'Internal: the live report leaves out events before this time.';
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_live_future_slack() RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT interval '1 day'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_live_future_slack() IS
+    'Internal: the live report leaves out events more than this after now().';
+
+-- The last bucket number of a live session's timeline from lo to hi, at
+-- most sessionize_live_max_buckets(): a session spanning more (a stray
+-- heartbeat weeks away) is named in an error rather than filled with
+-- millions of empty buckets.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_live_buckets(live_session_id text,
+    lo timestamptz, hi timestamptz, bucket interval) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint := pg_catalog.floor(EXTRACT(epoch FROM hi - lo) / EXTRACT(epoch FROM bucket))::bigint;
+BEGIN
+    IF n >= 100000 THEN
+        RAISE EXCEPTION 'live session % spans % buckets of %, more than 100000', coalesce(pg_catalog.quote_literal(pg_catalog.left(live_session_id, 64)), 'NULL'), n + 1, bucket
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = pg_catalog.format('Its viewing runs from %s to %s.', lo, hi),
+                  HINT = 'Delete the stray heartbeats that stretch it, or make the report with a wider bucket.';
+    END IF;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_live_buckets(text, timestamptz, timestamptz, interval) IS
+    'Internal: the last bucket number of a live session''s timeline, checked against the limit of 100000 buckets.';
+
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_live_session_report(default_nsp name,
+    source regclass,
+    report_name text,
+    heartbeat interval,
+    bucket interval,
+    live_session_column text,
+    viewer_column text,
+    viewer_name_column text,
+    timestamp_column text,
+    event_type_column text,
+    playback_column text,
+    live_values text[],
+    engaged_columns text[],
+    poll_id_column text,
+    poll_question_column text,
+    poll_type_column text,
+    poll_answer_column text,
+    recording_column text,
+    play_column text,
+    percentile_column text,
+    country_column text,
+    device_column text,
+    heartbeat_events text[],
+    reaction_events text[],
+    chat_events text[],
+    poll_events text[],
+    qna_events text[],
+    download_events text[],
+    raised_hand_events text[],
+    impression_events text[],
+    play_events text[],
+    percentile_events text[],
+    friendly_headers boolean)
+RETURNS SETOF regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ext name := @extschema@.sessionize_schema();
+    q record;
+    c record;
+    col text;
+    arg text;
+    cols jsonb;
+    kinds text := '';
+    engaged_expr text;
+    origin text := '''2000-01-01 00:00:00+00''::timestamptz';
+    hb text;
+    bk text;
+    bk_secs text;
+    v_events text;
+    v_states text;
+    v_name text;
+    body text;
+    part text;
+    parts text[] := ARRAY['summary', 'timeline', 'viewers', 'polls', 'recordings', 'countries', 'devices'];
+    friendly text;
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- heartbeat and bucket are checked the way viewing_agg and viewing_buckets check them
+    PERFORM @extschema@.viewing_agg(pg_catalog.now(), heartbeat, true);
+    PERFORM @extschema@.viewing_buckets(@extschema@.viewing_agg(pg_catalog.now(), heartbeat, true),
+                                        pg_catalog.now(), bucket);
+    IF EXTRACT(epoch FROM bucket) <> pg_catalog.floor(EXTRACT(epoch FROM bucket)) THEN
+        RAISE EXCEPTION 'bucket must be a whole number of seconds' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example interval ''1 minute''.';
+    END IF;
+    hb := pg_catalog.format('%L::interval', heartbeat);
+    bk := pg_catalog.format('%L::interval', bucket);
+    -- the bucket as seconds, so that date arithmetic never shifts it at DST changes
+    bk_secs := pg_catalog.format('%L::interval', (EXTRACT(epoch FROM bucket)::bigint)::text || ' seconds');
+
+    SELECT * INTO q FROM @extschema@.sessionize_qualify(report_name, default_nsp);
+    IF pg_catalog.octet_length(q.rel) + pg_catalog.octet_length('_recordings_friendly') > 63 THEN
+        RAISE EXCEPTION 'name "%" is too long for its report views', q.rel
+            USING ERRCODE = 'name_too_long', HINT = 'Use a name of at most 43 bytes.';
+    END IF;
+
+    -- columns: each named one must exist; viewer, time and event type are required
+    cols := pg_catalog.jsonb_build_object(
+        'live_session_column', live_session_column, 'viewer_column', viewer_column,
+        'viewer_name_column', viewer_name_column, 'timestamp_column', timestamp_column,
+        'event_type_column', event_type_column, 'playback_column', playback_column,
+        'poll_id_column', poll_id_column, 'poll_question_column', poll_question_column,
+        'poll_type_column', poll_type_column, 'poll_answer_column', poll_answer_column,
+        'recording_column', recording_column, 'play_column', play_column,
+        'percentile_column', percentile_column, 'country_column', country_column,
+        'device_column', device_column);
+    FOR arg, col IN SELECT key, value FROM pg_catalog.jsonb_each_text(cols) LOOP
+        IF col IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_attribute
+            WHERE attrelid = source AND attname = col AND attnum > 0 AND NOT attisdropped)
+        THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', col, source
+                USING ERRCODE = 'undefined_column',
+                      HINT = pg_catalog.format('Name the column with %s => ''...'', or pass NULL when the source has none.', arg);
+        END IF;
+    END LOOP;
+    FOREACH col IN ARRAY coalesce(engaged_columns, '{}') LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                       WHERE attrelid = source AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', col, source
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'engaged_columns lists the boolean columns of the engagement signals (tab in focus, full screen, sound on).';
+        END IF;
+    END LOOP;
+    IF viewer_column IS NULL OR timestamp_column IS NULL OR event_type_column IS NULL THEN
+        RAISE EXCEPTION 'viewer_column, timestamp_column and event_type_column must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- the kind of each event, from the event type lists (the first list naming it wins)
+    FOR c IN SELECT * FROM (VALUES ('heartbeat', heartbeat_events), ('reaction', reaction_events),
+            ('chat', chat_events), ('poll', poll_events), ('qna', qna_events),
+            ('download', download_events), ('raised_hand', raised_hand_events),
+            ('impression', impression_events), ('play', play_events),
+            ('percentile', percentile_events)) AS k(kind, events) LOOP
+        IF pg_catalog.cardinality(c.events) > 0 THEN
+            kinds := kinds || pg_catalog.format(' WHEN e.%I::text = ANY (%L::text[]) THEN %L',
+                                                event_type_column, c.events, c.kind);
+        END IF;
+    END LOOP;
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format('coalesce(e.%I::boolean, false)', x), ' OR '), 'false')
+        INTO engaged_expr FROM pg_catalog.unnest(engaged_columns) x;
+
+    -- the source's events, normalized
+    v_events := pg_catalog.format('%I.%I', q.nsp, q.rel || '_events');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %s WITH (security_invoker = true) AS
+        SELECT %s AS live_session_id, e.%I::text AS viewer_id, %s AS viewer_name,
+               %s AS event_time, e.%I::text AS event_type,
+               CASE %s ELSE 'other' END AS kind,
+               %s AS live, (%s) AS engaged,
+               %s AS poll_id, %s AS poll_question, %s AS poll_type, %s AS poll_answer,
+               %s AS recording_id, %s AS play_id, %s AS percentile,
+               %s AS country, %s AS device
+        FROM %s e
+        WHERE %s
+        $v$, v_events,
+        CASE WHEN live_session_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', live_session_column) END,
+        viewer_column,
+        CASE WHEN viewer_name_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', viewer_name_column) END,
+        @extschema@.sessionize_ts_sql(source, timestamp_column), event_type_column,
+        CASE WHEN kinds = '' THEN 'WHEN false THEN NULL' ELSE kinds END,
+        CASE WHEN playback_column IS NULL THEN 'true'
+             ELSE pg_catalog.format('coalesce(e.%I::text = ANY (%L::text[]), true)', playback_column, coalesce(live_values, '{}')) END,
+        engaged_expr,
+        CASE WHEN poll_id_column IS NOT NULL AND poll_question_column IS NOT NULL
+                 THEN pg_catalog.format('coalesce(e.%I::text, e.%I::text)', poll_id_column, poll_question_column)
+             WHEN poll_id_column IS NOT NULL THEN pg_catalog.format('e.%I::text', poll_id_column)
+             WHEN poll_question_column IS NOT NULL THEN pg_catalog.format('e.%I::text', poll_question_column)
+             ELSE 'NULL::text' END,
+        CASE WHEN poll_question_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', poll_question_column) END,
+        CASE WHEN poll_type_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', poll_type_column) END,
+        CASE WHEN poll_answer_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', poll_answer_column) END,
+        CASE WHEN recording_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', recording_column) END,
+        CASE WHEN play_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', play_column) END,
+        CASE WHEN percentile_column IS NULL THEN 'NULL::numeric' ELSE pg_catalog.format('e.%I::numeric', percentile_column) END,
+        CASE WHEN country_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', country_column) END,
+        CASE WHEN device_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', device_column) END,
+        source,
+        -- impossible times (a client with a wrong clock) are left out
+        pg_catalog.format('%1$s IS NULL OR (%1$s >= %2$L::timestamptz AND %1$s < pg_catalog.now() + %3$L::interval)',
+            @extschema@.sessionize_ts_sql(source, timestamp_column),
+            @extschema@.sessionize_live_valid_from(), @extschema@.sessionize_live_future_slack()));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_events, pg_catalog.format(
+        'Events of %s for the live report %s, normalized: kind is heartbeat, reaction, chat, poll, qna, download, raised_hand, impression, play, percentile or other; live is false for recording playback.',
+        source, q.rel));
+    RETURN NEXT v_events::regclass;
+
+    -- per viewer of each live session: viewing states and interaction counts
+    v_states := pg_catalog.format('%I.%I', q.nsp, q.rel || '_viewer_states');
+    EXECUTE pg_catalog.format($v$
+        CREATE VIEW %1$s WITH (security_invoker = true) AS
+        SELECT live_session_id, viewer_id,
+               (pg_catalog.array_agg(viewer_name ORDER BY event_time DESC NULLS LAST) FILTER (WHERE viewer_name IS NOT NULL))[1] AS viewer_name,
+               (pg_catalog.array_agg(country ORDER BY event_time DESC NULLS LAST) FILTER (WHERE country IS NOT NULL))[1] AS country,
+               (pg_catalog.array_agg(device ORDER BY event_time DESC NULLS LAST) FILTER (WHERE device IS NOT NULL))[1] AS device,
+               %2$I.viewing_agg(event_time, %3$s, engaged) FILTER (WHERE kind = 'heartbeat' AND live) AS live_state,
+               %2$I.viewing_agg(event_time, %3$s, engaged) FILTER (WHERE kind = 'heartbeat' AND NOT live) AS recording_state,
+               pg_catalog.count(*) FILTER (WHERE kind = 'reaction') AS reactions,
+               pg_catalog.count(*) FILTER (WHERE kind = 'chat') AS chat_messages,
+               pg_catalog.count(*) FILTER (WHERE kind = 'poll') AS poll_answers,
+               pg_catalog.count(DISTINCT poll_id) FILTER (WHERE kind = 'poll') AS polls_answered,
+               pg_catalog.count(*) FILTER (WHERE kind = 'qna') AS qna_threads,
+               pg_catalog.count(*) FILTER (WHERE kind = 'download') AS downloads,
+               pg_catalog.count(*) FILTER (WHERE kind = 'raised_hand') AS raised_hands,
+               pg_catalog.count(*) FILTER (WHERE kind = 'play') AS plays
+        FROM %4$s
+        WHERE viewer_id IS NOT NULL
+        GROUP BY live_session_id, viewer_id
+        $v$, v_states, ext, hb, v_events);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_states, pg_catalog.format(
+        'Per viewer of each live session of %s: viewing states (viewingstate, heartbeat %s) of live and recording playback, and interaction counts; the base of the other views of the report.',
+        source, heartbeat));
+    RETURN NEXT v_states::regclass;
+
+    FOREACH part IN ARRAY parts LOOP
+        v_name := pg_catalog.format('%I.%I', q.nsp, q.rel || '_' || part);
+        IF part = 'summary' THEN
+            body := pg_catalog.format($v$
+                SELECT live_session_id,
+                       pg_catalog.min(%1$I.viewing_start(live_state)) AS live_start,
+                       pg_catalog.max(%1$I.viewing_end(live_state)) AS live_end,
+                       pg_catalog.count(*) AS unique_viewers,
+                       pg_catalog.count(live_state) AS live_viewers,
+                       pg_catalog.count(*) FILTER (WHERE recording_state IS NOT NULL OR plays > 0) AS recording_viewers,
+                       pg_catalog.avg(coalesce(%1$I.viewing_seconds(live_state), 0)
+                                      + coalesce(%1$I.viewing_seconds(recording_state), 0)) / 60 AS avg_minutes_viewed,
+                       pg_catalog.avg(%1$I.viewing_seconds(live_state)) / 60 AS avg_live_minutes_viewed,
+                       pg_catalog.avg(%1$I.engaged_seconds(live_state) / %1$I.viewing_seconds(live_state)) AS live_engagement_rate,
+                       (pg_catalog.count(*) FILTER (WHERE reactions > 0))::float8 / pg_catalog.count(*) AS reacting_viewers_rate,
+                       pg_catalog.sum(reactions)::bigint AS reactions,
+                       (pg_catalog.count(*) FILTER (WHERE chat_messages > 0))::float8 / pg_catalog.count(*) AS chatting_viewers_rate,
+                       pg_catalog.sum(chat_messages)::bigint AS chat_messages,
+                       (pg_catalog.count(*) FILTER (WHERE poll_answers > 0))::float8 / pg_catalog.count(*) AS polling_viewers_rate,
+                       pg_catalog.sum(poll_answers)::bigint AS poll_answers,
+                       (pg_catalog.count(*) FILTER (WHERE qna_threads > 0))::float8 / pg_catalog.count(*) AS qna_viewers_rate,
+                       pg_catalog.sum(qna_threads)::bigint AS qna_threads,
+                       (pg_catalog.count(*) FILTER (WHERE downloads > 0))::float8 / pg_catalog.count(*) AS downloading_viewers_rate,
+                       pg_catalog.sum(downloads)::bigint AS downloads,
+                       pg_catalog.sum(raised_hands)::bigint AS raised_hands,
+                       pg_catalog.sum(plays)::bigint AS recording_plays
+                FROM %2$s GROUP BY live_session_id
+                $v$, ext, v_states);
+        ELSIF part = 'timeline' THEN
+            -- every bucket from the first to the last live one, zero where nobody watched
+            body := pg_catalog.format($v$
+                WITH per AS (
+                    SELECT v.live_session_id, b.bucket_start, pg_catalog.count(*) AS live_viewers,
+                           pg_catalog.avg(b.engaged_seconds / b.viewed_seconds) AS live_engagement_rate
+                    FROM %1$s v CROSS JOIN LATERAL %2$I.viewing_buckets(v.live_state, %3$s, %4$s) b
+                    GROUP BY v.live_session_id, b.bucket_start),
+                span AS (
+                    SELECT live_session_id, pg_catalog.min(bucket_start) AS lo, pg_catalog.max(bucket_start) AS hi
+                    FROM per GROUP BY live_session_id)
+                SELECT s.live_session_id, s.lo + k * %5$s AS bucket_start,
+                       coalesce(p.live_viewers, 0) AS live_viewers, p.live_engagement_rate
+                FROM span s
+                CROSS JOIN LATERAL pg_catalog.generate_series(0::bigint,
+                    %2$I.sessionize_live_buckets(s.live_session_id, s.lo, s.hi, %5$s)) k
+                LEFT JOIN per p ON p.live_session_id IS NOT DISTINCT FROM s.live_session_id
+                               AND p.bucket_start = s.lo + k * %5$s
+                $v$, v_states, ext, origin, bk, bk_secs);
+        ELSIF part = 'viewers' THEN
+            body := pg_catalog.format($v$
+                WITH span AS (
+                    SELECT live_session_id,
+                           pg_catalog.date_bin(%4$s, pg_catalog.min(%2$I.viewing_start(live_state)), %3$s) AS lo,
+                           pg_catalog.max(%2$I.viewing_end(live_state)) AS hi
+                    FROM %1$s GROUP BY live_session_id)
+                SELECT v.live_session_id, v.viewer_id, v.viewer_name, v.country, v.device,
+                       coalesce(%2$I.viewing_seconds(v.live_state), 0) / 60 AS minutes_viewed,
+                       coalesce(%2$I.viewing_seconds(v.recording_state), 0) / 60 AS recording_minutes_viewed,
+                       %2$I.engaged_seconds(v.live_state) / %2$I.viewing_seconds(v.live_state) AS live_engagement_rate,
+                       v.reactions, v.chat_messages, v.polls_answered, v.qna_threads, v.downloads, v.raised_hands,
+                       ARRAY(SELECT b.engaged_seconds / b.viewed_seconds
+                             FROM pg_catalog.generate_series(0::bigint,
+                                 %2$I.sessionize_live_buckets(v.live_session_id, s.lo, s.hi - interval '1 microsecond', %5$s)) k
+                             LEFT JOIN %2$I.viewing_buckets(v.live_state, %3$s, %4$s) b
+                                    ON b.bucket_start = s.lo + k * %5$s
+                             ORDER BY k) AS engagement_heatmap
+                FROM %1$s v JOIN span s ON s.live_session_id IS NOT DISTINCT FROM v.live_session_id
+                $v$, v_states, ext, origin, bk, bk_secs);
+        ELSIF part = 'polls' THEN
+            body := pg_catalog.format($v$
+                WITH a AS (
+                    SELECT live_session_id, poll_id, poll_question, poll_type, poll_answer, viewer_id
+                    FROM %1$s WHERE kind = 'poll' AND viewer_id IS NOT NULL AND poll_id IS NOT NULL),
+                p AS (
+                    SELECT live_session_id, poll_id, pg_catalog.max(poll_question) AS poll_question,
+                           pg_catalog.max(poll_type) AS poll_type,
+                           pg_catalog.count(DISTINCT viewer_id) AS poll_participants
+                    FROM a GROUP BY live_session_id, poll_id),
+                x AS (
+                    SELECT live_session_id, poll_id, poll_answer, pg_catalog.count(DISTINCT viewer_id) AS n
+                    FROM a GROUP BY live_session_id, poll_id, poll_answer)
+                SELECT p.live_session_id, p.poll_id, p.poll_question, p.poll_type, p.poll_participants,
+                       x.poll_answer AS answer, x.n AS answer_participants,
+                       x.n::float8 / p.poll_participants AS answer_rate
+                FROM p JOIN x ON x.live_session_id IS NOT DISTINCT FROM p.live_session_id AND x.poll_id = p.poll_id
+                $v$, v_events);
+        ELSIF part = 'recordings' THEN
+            body := pg_catalog.format($v$
+                WITH r AS (
+                    SELECT * FROM %1$s
+                    WHERE kind IN ('impression', 'play', 'percentile') OR (kind = 'heartbeat' AND NOT live)),
+                watched AS (
+                    SELECT live_session_id, recording_id, viewer_id,
+                           %2$I.viewing_agg(event_time, %3$s, engaged) FILTER (WHERE kind = 'heartbeat') AS state
+                    FROM r WHERE viewer_id IS NOT NULL GROUP BY 1, 2, 3),
+                completion AS (
+                    -- per play (per viewer when the source has no play ids): percentiles viewed
+                    SELECT live_session_id, recording_id,
+                           pg_catalog.count(DISTINCT percentile)::float8 / 100 AS completed
+                    FROM r WHERE kind = 'percentile' AND percentile BETWEEN 1 AND 100
+                    GROUP BY live_session_id, recording_id, coalesce(play_id, viewer_id)),
+                counts AS (
+                    SELECT live_session_id, recording_id,
+                           pg_catalog.count(*) FILTER (WHERE kind = 'impression') AS impressions,
+                           pg_catalog.count(*) FILTER (WHERE kind = 'play') AS plays,
+                           pg_catalog.count(DISTINCT viewer_id) FILTER (WHERE kind = 'play' OR kind = 'heartbeat') AS unique_viewers
+                    FROM r GROUP BY live_session_id, recording_id)
+                SELECT c.live_session_id, c.recording_id, c.impressions, c.plays, c.unique_viewers,
+                       coalesce((SELECT pg_catalog.sum(%2$I.viewing_seconds(w.state)) FROM watched w
+                                 WHERE w.live_session_id IS NOT DISTINCT FROM c.live_session_id
+                                   AND w.recording_id IS NOT DISTINCT FROM c.recording_id), 0) / 60 AS minutes_viewed,
+                       (SELECT pg_catalog.sum(p.completed) FROM completion p
+                        WHERE p.live_session_id IS NOT DISTINCT FROM c.live_session_id
+                          AND p.recording_id IS NOT DISTINCT FROM c.recording_id) / NULLIF(c.plays, 0) AS avg_completion_rate
+                FROM counts c
+                $v$, v_events, ext, hb);
+        ELSE
+            -- countries and devices: live and recording unique viewers
+            body := pg_catalog.format($v$
+                SELECT live_session_id, %2$I,
+                       pg_catalog.count(DISTINCT viewer_id) FILTER (WHERE kind = 'heartbeat' AND live) AS live_viewers,
+                       pg_catalog.count(DISTINCT viewer_id) FILTER (WHERE kind = 'play' OR (kind = 'heartbeat' AND NOT live)) AS recording_viewers
+                FROM %1$s WHERE viewer_id IS NOT NULL
+                GROUP BY live_session_id, %2$I
+                $v$, v_events, CASE part WHEN 'countries' THEN 'country' ELSE 'device' END);
+        END IF;
+        EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = true) AS %s', v_name, body);
+        EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_name, pg_catalog.format(
+            CASE part
+                WHEN 'summary' THEN 'Live report of %s, per live session: unique viewers, minutes viewed, live engagement rate, interactions and recording plays.'
+                WHEN 'timeline' THEN 'Live report of %s: per live session and time bucket, live unique viewers and live engagement rate.'
+                WHEN 'viewers' THEN 'Live report of %s: per viewer of each live session, minutes viewed, interactions, live engagement rate and a per-bucket engagement heatmap.'
+                WHEN 'polls' THEN 'Live report of %s: per poll and answer, unique participants and the answer rate.'
+                WHEN 'recordings' THEN 'Live report of %s: per recording, impressions, plays, unique viewers, minutes viewed and average completion rate.'
+                WHEN 'countries' THEN 'Live report of %s: live and recording unique viewers per country.'
+                ELSE 'Live report of %s: live and recording unique viewers per device.' END, source));
+        RETURN NEXT v_name::regclass;
+    END LOOP;
+
+    -- column comments; companion views with descriptive headers for CSV export
+    FOREACH part IN ARRAY ARRAY['events', 'viewer_states'] || parts LOOP
+        v_name := pg_catalog.format('%I.%I', q.nsp, q.rel || '_' || part);
+        friendly := NULL;
+        FOR c IN
+            SELECT a.attname::text AS name, l.header, l.description
+            FROM pg_catalog.pg_attribute a
+            LEFT JOIN @extschema@.sessionize_live_columns() l ON l.col = a.attname
+            WHERE a.attrelid = v_name::regclass AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+        LOOP
+            IF c.description IS NOT NULL THEN
+                EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v_name, c.name, c.description);
+            END IF;
+            friendly := pg_catalog.concat_ws(', ', friendly,
+                pg_catalog.format('%I AS %I', c.name, coalesce(c.header, c.name)));
+        END LOOP;
+        IF friendly_headers AND part = ANY (parts) THEN
+            EXECUTE pg_catalog.format('CREATE VIEW %I.%I WITH (security_invoker = true) AS SELECT %s FROM %s',
+                q.nsp, q.rel || '_' || part || '_friendly', friendly, v_name);
+            EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', q.nsp, q.rel || '_' || part || '_friendly',
+                pg_catalog.format('%s with descriptive column headers, for CSV export.', v_name));
+            RETURN NEXT pg_catalog.format('%I.%I', q.nsp, q.rel || '_' || part || '_friendly')::regclass;
+        END IF;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_live_session_report(name, regclass, text, interval, interval, text, text, text, text, text, text, text[], text[], text, text, text, text, text, text, text, text, text, text[], text[], text[], text[], text[], text[], text[], text[], text[], text[], boolean) IS
+    'Internal: create_live_session_report() with the schema for an unqualified report name.';
+
+-- The public entry point adds only the caller's current schema (for an
+-- unqualified report_name) to the call of the pinned implementation.
+CREATE OR REPLACE FUNCTION @extschema@.create_live_session_report(
+    source regclass,
+    report_name text DEFAULT 'live_session_report',
+    heartbeat interval DEFAULT '10 seconds',
+    bucket interval DEFAULT '1 minute',
+    live_session_column text DEFAULT 'session_id',
+    viewer_column text DEFAULT 'viewer_id',
+    viewer_name_column text DEFAULT 'viewer_name',
+    timestamp_column text DEFAULT 'event_time',
+    event_type_column text DEFAULT 'event_type',
+    playback_column text DEFAULT 'playback',
+    live_values text[] DEFAULT '{live}',
+    engaged_columns text[] DEFAULT '{tab_in_focus,full_screen,sound_on}',
+    poll_id_column text DEFAULT 'poll_id',
+    poll_question_column text DEFAULT 'poll_question',
+    poll_type_column text DEFAULT 'poll_type',
+    poll_answer_column text DEFAULT 'poll_answer',
+    recording_column text DEFAULT 'recording_id',
+    play_column text DEFAULT 'play_id',
+    percentile_column text DEFAULT 'percentile',
+    country_column text DEFAULT 'country',
+    device_column text DEFAULT 'device',
+    heartbeat_events text[] DEFAULT '{heartbeat}',
+    reaction_events text[] DEFAULT '{reaction}',
+    chat_events text[] DEFAULT '{chat_message}',
+    poll_events text[] DEFAULT '{poll_answer}',
+    qna_events text[] DEFAULT '{qna_thread}',
+    download_events text[] DEFAULT '{download}',
+    raised_hand_events text[] DEFAULT '{raise_hand}',
+    impression_events text[] DEFAULT '{player_impression}',
+    play_events text[] DEFAULT '{play}',
+    percentile_events text[] DEFAULT '{percentile}',
+    friendly_headers boolean DEFAULT false)
+RETURNS SETOF regclass LANGUAGE sql AS $$
+    SELECT @extschema@.sessionize_create_live_session_report(pg_catalog.current_schema(),
+        source, report_name, heartbeat, bucket, live_session_column, viewer_column, viewer_name_column, timestamp_column, event_type_column, playback_column, live_values, engaged_columns, poll_id_column, poll_question_column, poll_type_column, poll_answer_column, recording_column, play_column, percentile_column, country_column, device_column, heartbeat_events, reaction_events, chat_events, poll_events, qna_events, download_events, raised_hand_events, impression_events, play_events, percentile_events, friendly_headers)
+$$;
+COMMENT ON FUNCTION @extschema@.create_live_session_report(regclass, text, interval, interval, text, text, text, text, text, text, text[], text[], text, text, text, text, text, text, text, text, text, text[], text[], text[], text[], text[], text[], text[], text[], text[], text[], boolean) IS
+    'Creates the live-session (webinar) report over a table of viewer events: views <report>_events, _viewer_states, _summary, _timeline, _viewers, _polls, _recordings, _countries, _devices (and _friendly companions with descriptive headers); returns them.';
+
+-- Session tables made by 0.1.0.  Their capture functions were executable by
+-- PUBLIC, which let any role run them from a trigger of its own (issue 11):
+-- PUBLIC loses that right here.  They keep capturing as before, and their
+-- configuration gets what 0.2.0 records (the mapped columns' types; no
+-- source OID, which a dump does not keep), so they keep refreshing.  An
+-- extension script cannot replace objects the extension does not own, so
+-- the guarded capture functions of 0.2.0 and the unique key come with
+-- upgrade_session_table(), which the warning below names.  A session table
+-- is found by its <name>_config table of the shape create_session_table()
+-- made.
+DO $upgrade$
+DECLARE
+    t record;
+    op text;
+BEGIN
+    FOR t IN
+        SELECT s.oid::regclass AS session_table, c.oid::regclass AS config_table, n.nspname, s.relname
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_class s
+          ON s.relnamespace = c.relnamespace AND c.relname = s.relname || '_config' AND s.relkind = 'r'
+        JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
+        WHERE c.relkind = 'r'
+          AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum)
+               FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+              = ARRAY['source', 'config', 'created', 'last_refresh', 'refreshes', 'events_processed']
+    LOOP
+        FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+            IF pg_catalog.to_regprocedure(pg_catalog.format('%I.%I()', t.nspname, t.relname || '_capture_' || op)) IS NOT NULL THEN
+                EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', t.nspname, t.relname || '_capture_' || op);
+            END IF;
+        END LOOP;
+        EXECUTE pg_catalog.format(
+            'UPDATE %s c SET config = (c.config - %L) || pg_catalog.jsonb_build_object(%L, '
+            '@extschema@.sessionize_column_types(c.source, c.config), %L, %L) WHERE NOT c.config ? %L',
+            t.config_table, 'source', 'types', 'version', '0.1.0', 'version');
+        RAISE WARNING 'session table % was made by sessionize 0.1.0', t.session_table
+            USING HINT = pg_catalog.format('Run SELECT upgrade_session_table(%L) as its owner to guard its capture functions and give it a unique key.',
+                                           t.session_table::text);
+    END LOOP;
+END $upgrade$;
