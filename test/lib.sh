@@ -6,22 +6,41 @@
 #   sz_stop_server DIR
 #   sz_psql ARGS   psql against the throwaway server, as the postgres OS user
 #
-# Everything runs on a stock Debian machine with PostgreSQL 15; set PG_MAJOR
-# to build against another major version.
+# Everything runs on a stock Debian machine.  PG_MAJOR picks the server:
+# 15 (the default) is Debian 12's own packages; any other major (18) is built
+# from Debian's source package by test/pgbuild.sh into a cache outside the
+# checkout (${SZ_PG_CACHE:-/var/cache/sessionize}/pg-MAJOR/install), with
+# pg_cron, once; the extension is then installed into that installation.
+#
+# The extension is built in a scratch copy of the tree (never in the
+# checkout, so that builds for two majors or two runs do not share objects),
+# with -Werror unless SZ_WERROR=0.
 
 set -euo pipefail
 
 SZ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+export PG_MAJOR
+# the major that comes from the system's packages; the others from source
+SZ_SYSTEM_MAJOR=15
+if [ "$PG_MAJOR" = "$SZ_SYSTEM_MAJOR" ]; then
+	SZ_PG_SOURCE_BUILD=false
+	# the installation's directories (the server finds its library and
+	# share directories relative to its binary)
+	SZ_PG_DIRS=("/usr/lib/postgresql/$PG_MAJOR" "/usr/share/postgresql/$PG_MAJOR")
+else
+	SZ_PG_SOURCE_BUILD=true
+	SZ_PG_DIRS=("${SZ_PG_CACHE:-/var/cache/sessionize}/pg-$PG_MAJOR/install")
+fi
+PG_BIN=${SZ_PG_DIRS[0]}/bin
 PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 # SZ_PREFIX=DIR: a private copy of the server's installation under DIR, with
-# the extension installed there instead of into the system directories, so
-# that several checkouts can build, test and benchmark side by side.  The
-# server finds its library and share directories relative to its binary.
+# the extension installed there instead of into the system directories (or
+# the cache), so that several checkouts can build, test and benchmark side
+# by side.
 SZ_PREFIX=${SZ_PREFIX:-}
 if [ -n "$SZ_PREFIX" ]; then
-	PG_BIN=$SZ_PREFIX/usr/lib/postgresql/$PG_MAJOR/bin
+	PG_BIN=$SZ_PREFIX$PG_BIN
 fi
 # A port of our own, so that several runs can share a machine.
 if [ -z "${SZ_PORT:-}" ]; then
@@ -47,17 +66,23 @@ sz_as_pg() {
 	fi
 }
 
-# Install the Debian packages we need when something is missing.
+# Install the Debian packages we need when something is missing; for a major
+# built from source, build it (once: test/pgbuild.sh is a no-op when its
+# cache holds the current version).
 sz_install_deps() {
-	local need=()
-	# (the system's server: with SZ_PREFIX, PG_BIN is its copy, made below)
-	[ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || need+=("postgresql-$PG_MAJOR")
-	# pgxs.mk alone is not enough: newer Debian packages ship it with the
-	# client, without the server headers
-	{ [ -f "$($PG_CONFIG --pgxs 2>/dev/null || echo /nonexistent)" ] &&
-		[ -f "$($PG_CONFIG --includedir-server 2>/dev/null || echo /nonexistent)/postgres.h" ]; } ||
-		need+=("postgresql-server-dev-$PG_MAJOR")
-	[ -f "/usr/lib/postgresql/$PG_MAJOR/lib/pg_cron.so" ] || need+=("postgresql-$PG_MAJOR-cron")
+	local need=() d
+	if $SZ_PG_SOURCE_BUILD; then
+		bash "$SZ_ROOT/test/pgbuild.sh" "$PG_MAJOR" >/dev/null
+	else
+		# (the system's server: with SZ_PREFIX, PG_BIN is its copy, made below)
+		[ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || need+=("postgresql-$PG_MAJOR")
+		# pgxs.mk alone is not enough: newer Debian packages ship it with the
+		# client, without the server headers
+		{ [ -f "$($PG_CONFIG --pgxs 2>/dev/null || echo /nonexistent)" ] &&
+			[ -f "$($PG_CONFIG --includedir-server 2>/dev/null || echo /nonexistent)/postgres.h" ]; } ||
+			need+=("postgresql-server-dev-$PG_MAJOR")
+		[ -f "/usr/lib/postgresql/$PG_MAJOR/lib/pg_cron.so" ] || need+=("postgresql-$PG_MAJOR-cron")
+	fi
 	command -v make >/dev/null || need+=(make)
 	command -v gcc >/dev/null || need+=(gcc)
 	if [ ${#need[@]} -gt 0 ]; then
@@ -67,22 +92,35 @@ sz_install_deps() {
 	fi
 	if [ -n "$SZ_PREFIX" ] && [ ! -x "$PG_BIN/postgres" ]; then
 		sz_log "copying the PostgreSQL installation to $SZ_PREFIX"
-		mkdir -p "$SZ_PREFIX/usr/lib/postgresql" "$SZ_PREFIX/usr/share/postgresql"
-		cp -a "/usr/lib/postgresql/$PG_MAJOR" "$SZ_PREFIX/usr/lib/postgresql/"
-		cp -a "/usr/share/postgresql/$PG_MAJOR" "$SZ_PREFIX/usr/share/postgresql/"
+		for d in "${SZ_PG_DIRS[@]}"; do
+			mkdir -p "$SZ_PREFIX$d"
+			cp -a "$d/." "$SZ_PREFIX$d/"
+		done
 		chmod 755 "$SZ_PREFIX"
 	fi
 }
 
-# Build and install the extension into the server's directories.
+# Build the extension in a scratch copy of the tree and install it into the
+# server's directories (with SZ_PREFIX, into the private copy).
 sz_build() {
-	sz_log "building sessionize"
-	make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" >/dev/null
-	if [ -n "$SZ_PREFIX" ]; then
-		make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$SZ_PREFIX" install >/dev/null
-	else
-		sz_as_root make -C "$SZ_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+	local b make_args
+	sz_log "building sessionize for PostgreSQL $PG_MAJOR"
+	b=$(mktemp -d /tmp/sessionize-build.XXXXXX)
+	(cd "$SZ_ROOT" && tar --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+		--exclude=./results --exclude=./log --exclude=./tmp_check --exclude=./bench/results -cf - .) | tar -C "$b" -xf -
+	rm -f "$b"/sql/sessionize--"$(sed -n 's/^EXTVERSION *= *//p' "$b/Makefile")".sql
+	make_args=(-C "$b" -s PG_CONFIG="$PG_CONFIG")
+	[ "${SZ_WERROR:-1}" = 0 ] || make_args+=(COPT=-Werror)
+	if ! make "${make_args[@]}" >/dev/null; then
+		rm -rf "$b"
+		return 1
 	fi
+	if [ -n "$SZ_PREFIX" ]; then
+		make "${make_args[@]}" DESTDIR="$SZ_PREFIX" install >/dev/null
+	else
+		sz_as_root make "${make_args[@]}" install >/dev/null
+	fi
+	rm -rf "$b"
 }
 
 # SZ_SKIP_BUILD=1 uses the extension as installed already.
