@@ -6,6 +6,7 @@ SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';
 SET client_min_messages = warning;
 \pset null '(null)'
+\set SHOW_CONTEXT never
 
 CREATE ROLE regress_sz_eve;			-- no grants at all
 CREATE ROLE regress_sz_owner;		-- owns a source table, not the session table

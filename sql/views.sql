@@ -197,44 +197,81 @@ SELECT * FROM vdiff('ev_all', 'ref_ev_all');
 ------------------------------------------------------------------------------
 -- 2. The dashboards over the hand-made view, checked by hand.
 ------------------------------------------------------------------------------
--- The six dashboard views exist, next to the session view.
+-- The seven dashboard views exist, next to the session view.
 SELECT c.relname, c.relkind FROM pg_class c
 WHERE c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'clickstream_session_view%'
 ORDER BY c.relname;
 
--- Per day (by session start): 09-01: u1 Web x2, u1 Android, u2's first
--- (1805000 + 0 + 20000 + 1200000 = 3025000 ms; 3 engaged of 4);
--- 09-02: u2's second (9499 ms, engaged); 09-03: u3 (10000, engaged);
--- 09-04: u4 x3 (19999 ms, none engaged); 09-05: u6 x4 (5459999 ms, all
--- engaged); 09-06: u7 (60000, engaged).
-SELECT * FROM clickstream_session_view_daily ORDER BY session_date;
+-- Per day (by session start) and platform: 09-01 Web: u1 x2 and u2's first
+-- (1805000 + 0 + 1200000 = 3005000 ms; 2 engaged of 3; views 2+1+3 = 6);
+-- 09-01 Android: u1 (20000 ms, 1 view, 20 s of engagement); 09-02 Web: u2's
+-- second (9499 ms, 2 views, engaged); 09-03 Android: u3 (10000, engaged by its
+-- 2 views, 8 s of engagement); 09-04 Web: u4 x3 (19999 ms, none engaged);
+-- 09-05 Web: u6 x4 (5459999 ms, all engaged); 09-06 Android: u7 (60000).
+SELECT * FROM clickstream_session_view_daily ORDER BY session_date, platform;
+-- summed over the days and platforms, the measures are those of all sessions
+SELECT sum(sessions) AS sessions, sum(engaged_sessions) AS engaged, sum(bounced_sessions) AS bounced,
+       sum(session_views) AS views, sum(total_session_seconds) AS seconds,
+       sum(total_engagement_seconds) AS engagement_seconds
+FROM clickstream_session_view_daily;
 
 -- Session lengths, a bucket holds [min, max): 0-10 s: 0, 9499, 9999, 0;
 -- 10-30 s: 20000, 10000 (edge), 10000 (edge), 29999; 30-60 s: 30000 (edge);
 -- 1-3 min: 60000 (edge); 3-10 min: none (shown as 0); 10-30 min: 1200000;
--- 30-60 min: 1805000, 1800000 (edge); 1 h or more: 3600000 (edge).
--- Shares of 14 sessions.
-SELECT * FROM clickstream_session_view_length_distribution ORDER BY bucket_order;
+-- 30-60 min: 1805000, 1800000 (edge); 1 h or more: 3600000 (edge).  Per day
+-- and platform, every bucket is listed; shares within the day and platform.
+SELECT * FROM clickstream_session_view_length_distribution
+WHERE sessions > 0 ORDER BY session_date, platform, bucket_order;
+SELECT bucket_order, sum(sessions) AS sessions, count(*) AS day_platforms
+FROM clickstream_session_view_length_distribution GROUP BY bucket_order ORDER BY bucket_order;
 
--- Per user: u4 has 3 sessions averaging 6666.333 s < 30 s: struggling, and
--- none engaged: disengaged.  u1 has 3 sessions (Web and Android together) but
--- averages 608.333 s.  last_seen: start + duration of the last-ending session.
-SELECT * FROM clickstream_session_view_users ORDER BY user_pseudo_id;
+-- Per user, day and platform: u4 has 3 sessions on 09-04 averaging 6666.333
+-- s < 30 s: struggling, and none engaged: disengaged.  u1 has 2 Web sessions
+-- and 1 Android session on 09-01; u2's sessions start on 09-01 and 09-02.
+-- last_seen: start + duration of the last-ending session.
+SELECT * FROM clickstream_session_view_users ORDER BY user_pseudo_id, session_date, platform;
 
--- KPIs: 6 users (u5 has no session), 14 sessions, 10 engaged (1.6667 per
+-- KPIs per day and platform, and for a range with session_kpis(): over all
+-- days, 6 users (u5 has no session), 14 sessions, 10 engaged (1.6667 per
 -- user); engagement 20000 + 8000 = 28000 ms: 2.000 s per session, 4.667 s per
--- user; views 1+2+1+3+2+2+1+0+0+2+1+0+0+1 = 16: 2.6667 per user; 10/14.
-SELECT * FROM clickstream_session_view_engagement;
+-- user; views 1+2+1+3+2+2+1+0+0+2+1+0+0+1 = 16: 1.1429 per session, 2.6667
+-- per user; 10/14 engaged; 8584.497 s / 14 = 613.178 s per session.
+SELECT * FROM clickstream_session_view_engagement ORDER BY session_date, platform;
+SELECT * FROM session_kpis('clickstream_session_view', '2026-09-01', '2026-09-06');
+-- a range and a platform: Web on 09-01 and 09-02 is u1 x2 and u2 x2, 3 of 4
+-- engaged, 8 views, 3014.499 s; users are counted once over the range
+SELECT users, sessions, engaged_sessions, session_views, total_session_seconds, avg_views_per_session
+FROM session_kpis('clickstream_session_view', '2026-09-01', '2026-09-02', 'Web');
+-- the range is of session days: nothing before the first
+SELECT users, sessions FROM session_kpis('clickstream_session_view', '2026-08-01', '2026-08-31');
 
--- Entry and exit views (NULL names are left out).
-SELECT * FROM clickstream_session_view_entry_exit ORDER BY view_name COLLATE "C";
+-- Entry and exit views per day and platform (NULL names are left out).
+SELECT * FROM clickstream_session_view_entry_exit ORDER BY session_date, platform, view_name COLLATE "C";
+
+-- Pages and screens per day (of the event) and platform, from the events:
+-- views and users, with the entries and exits of the sessions that start
+-- that day (u2's /b and /z views are on 09-02, its session and so its entry
+-- /a on 09-01).  No hand-made engagement event names a page or screen, so
+-- engagement is 0 here (the generated data check it).
+SELECT * FROM clickstream_session_view_pages ORDER BY session_date, platform, view_name COLLATE "C";
+-- engagement events that carry the page: u1 4 s and 1.5 s on /home and
+-- /cart, u2 6 s on /home: /home has 10 s of 2 users (5 s each), still one view
+CREATE TABLE tbl_eng AS SELECT * FROM ev;
+INSERT INTO tbl_eng (event_id, user_pseudo_id, platform, event_timestamp, event_name,
+                    page_view_page_title, user_engagement_time_msec) VALUES
+ ('x01', 'u1', 'Web', '2026-09-01 10:00:06', '_user_engagement', '/home', 4000),
+ ('x02', 'u2', 'Web', '2026-09-01 23:56:00', '_user_engagement', '/home', 6000),
+ ('x03', 'u1', 'Web', '2026-09-01 10:30:06', '_user_engagement', '/cart', 1500);
+SELECT create_session_view('tbl_eng', 'ev_eng_view', excluded_events => '{Notification Sent,App Installed}') IS NOT NULL AS made;
+SELECT view_name, views, users, total_engagement_seconds, avg_engagement_seconds_per_user
+FROM ev_eng_view_pages WHERE total_engagement_seconds > 0 ORDER BY view_name;
 
 -- All hand-made sessions are in the past: each has concluded, timestamped
 -- with its last event, length in whole seconds (29999 ms -> 29 s).  The
 -- timestamp is session_start_timestamp + session_duration, both rounded down
 -- to the millisecond: for u6's session of 05:00:00.0004-05:00:30.0003 that is
 -- 05:00:29.999 (sub-millisecond timestamps only; AWS data are in ms).
-SELECT session_id, platform, event_name, event_timestamp, session_length_seconds
+SELECT session_date, session_id, platform, event_name, event_timestamp, session_length_seconds
 FROM clickstream_session_view_concluded ORDER BY session_id, platform;
 
 ------------------------------------------------------------------------------
@@ -348,78 +385,153 @@ SELECT (SELECT count(*) FROM gv0) AS sessions_0, (SELECT count(*) FROM gv) AS se
 -- 4. Each dashboard of the generated view against independent SQL over the
 -- view (and over the events for first_seen / last_seen).
 ------------------------------------------------------------------------------
--- daily
+-- daily, per day and platform
 CREATE VIEW ref_daily AS
-SELECT d::date AS session_date, count(*) AS sessions,
-       (SELECT count(*) FROM (SELECT DISTINCT user_pseudo_id FROM gv g2 WHERE g2.session_date = d) u) AS users,
-       sum(session_duration)::numeric / 1000 AS total_session_seconds,
-       round(sum(session_duration)::numeric / count(*) / 1000, 3) AS avg_session_seconds,
+SELECT session_date::date AS session_date, platform, count(*) AS sessions,
        count(*) FILTER (WHERE engaged_session = 1) AS engaged_sessions,
+       count(*) FILTER (WHERE bounced_session = 1) AS bounced_sessions,
+       count(DISTINCT user_pseudo_id) AS users, sum(session_views) AS session_views,
+       sum(session_duration)::numeric / 1000 AS total_session_seconds,
+       sum(session_engagement_time)::numeric / 1000 AS total_engagement_seconds,
+       round(sum(session_duration)::numeric / count(*) / 1000, 3) AS avg_session_seconds,
        round(count(*) FILTER (WHERE engaged_session = 1)::numeric / count(*), 4) AS engagement_rate,
        round(count(*) FILTER (WHERE bounced_session = 1)::numeric / count(*), 4) AS bounce_rate
-FROM (SELECT *, session_date AS d FROM gv) g GROUP BY d;
+FROM gv GROUP BY 1, 2;
 SELECT * FROM vdiff('gv_daily', 'ref_daily');
-SELECT count(*) AS days, sum(sessions) AS sessions FROM gv_daily;
+SELECT count(*) AS day_platforms, count(DISTINCT session_date) AS days, sum(sessions) AS sessions FROM gv_daily;
 
--- length distribution: bucket by width_bucket on the edges in ms
+-- length distribution: bucket by width_bucket on the edges in ms, every
+-- bucket of every day and platform with sessions
 CREATE VIEW ref_length AS
-SELECT b AS bucket_order, count(g.session_id) AS sessions
-FROM generate_series(1, 8) b
-LEFT JOIN gv g ON width_bucket(g.session_duration,
+SELECT d.session_date, d.platform, b AS bucket_order, count(g.session_id) AS sessions
+FROM (SELECT DISTINCT session_date::date AS session_date, platform FROM gv) d
+CROSS JOIN generate_series(1, 8) b
+LEFT JOIN gv g ON g.session_date::date = d.session_date AND g.platform IS NOT DISTINCT FROM d.platform
+              AND width_bucket(g.session_duration,
                                ARRAY[0, 10000, 30000, 60000, 180000, 600000, 1800000, 3600000]::bigint[]) = b
-GROUP BY b;
-CREATE VIEW ref_gv_length AS SELECT bucket_order, sessions FROM gv_length_distribution;
+GROUP BY 1, 2, 3;
+CREATE VIEW ref_gv_length AS SELECT session_date, platform, bucket_order, sessions FROM gv_length_distribution;
 SELECT * FROM vdiff('ref_gv_length', 'ref_length');
-SELECT bucket, min_seconds, max_seconds, sessions, share FROM gv_length_distribution ORDER BY bucket_order;
-SELECT sum(sessions) = (SELECT count(*) FROM gv) AS all_counted, sum(share) AS total_share
-FROM gv_length_distribution;
+SELECT bucket, min_seconds, max_seconds, sum(sessions) AS sessions
+FROM gv_length_distribution GROUP BY bucket_order, bucket, min_seconds, max_seconds ORDER BY bucket_order;
+-- the shares of a day and platform add up to 1 (up to their rounding)
+SELECT sum(sessions) = (SELECT count(*) FROM gv) AS all_counted,
+       count(*) FILTER (WHERE abs(share_sum - 1) > 0.0005) AS day_platforms_not_summing_to_1
+FROM (SELECT session_date, platform, sum(sessions) AS sessions, sum(share) AS share_sum
+      FROM gv_length_distribution GROUP BY 1, 2) x;
 
--- users: first_seen / last_seen from the counted events themselves
+-- users per day and platform: first_seen / last_seen from the counted
+-- events of the sessions that start that day
 CREATE VIEW ref_users AS
-SELECT g.user_pseudo_id, g.sessions, g.total_session_seconds, g.avg_session_seconds,
-       g.engaged_sessions, e.first_seen, e.last_seen,
+SELECT g.session_date, g.platform, g.user_pseudo_id, g.sessions, g.engaged_sessions,
+       g.total_session_seconds, g.avg_session_seconds, e.first_seen, e.last_seen,
        g.sessions >= 3 AND g.avg_ms < 30000 AS struggling, g.engaged_sessions = 0 AS disengaged
-FROM (SELECT user_pseudo_id, count(*) AS sessions,
+FROM (SELECT session_date::date AS session_date, platform, user_pseudo_id, count(*) AS sessions,
              sum(session_duration) / 1000.0 AS total_session_seconds,
              round(avg(session_duration) / 1000, 3) AS avg_session_seconds,
              avg(session_duration) AS avg_ms,
              count(*) FILTER (WHERE engaged_session = 1) AS engaged_sessions
-      FROM gv GROUP BY user_pseudo_id) g
-JOIN (SELECT user_pseudo_id, min(event_timestamp) AS first_seen, max(event_timestamp) AS last_seen
-      FROM gen WHERE event_timestamp IS NOT NULL
-        AND event_name IS DISTINCT FROM 'Notification Sent' AND event_name IS DISTINCT FROM 'App Installed'
-      GROUP BY user_pseudo_id) e USING (user_pseudo_id);
+      FROM gv GROUP BY 1, 2, 3) g
+JOIN (SELECT s.session_date::date AS session_date, s.platform, s.user_pseudo_id,
+             min(e.event_timestamp) AS first_seen, max(e.event_timestamp) AS last_seen
+      FROM gv s JOIN gen e
+        ON e.user_pseudo_id = s.user_pseudo_id AND e.platform IS NOT DISTINCT FROM s.platform
+       AND e.event_timestamp >= timestamp 'epoch' + s.session_start_timestamp * interval '1 ms'
+       AND e.event_timestamp < timestamp 'epoch' + (s.session_start_timestamp + s.session_duration + 1) * interval '1 ms'
+      WHERE e.event_name IS DISTINCT FROM 'Notification Sent' AND e.event_name IS DISTINCT FROM 'App Installed'
+      GROUP BY 1, 2, 3) e USING (session_date, platform, user_pseudo_id);
 SELECT * FROM vdiff('gv_users', 'ref_users');
-SELECT count(*) AS users, count(*) FILTER (WHERE struggling) AS struggling,
+SELECT count(*) AS user_days, count(*) FILTER (WHERE struggling) AS struggling,
        count(*) FILTER (WHERE disengaged) AS disengaged FROM gv_users;
 
--- engagement KPIs
+-- engagement KPIs per day and platform, over the session rows
 CREATE VIEW ref_engagement AS
-SELECT u AS users, s AS sessions, eng AS engaged_sessions, round(eng::numeric / u, 4) AS avg_engaged_sessions_per_user,
+SELECT session_date::date AS session_date, platform, count(DISTINCT user_pseudo_id) AS users, count(*) AS sessions,
+       count(*) FILTER (WHERE engaged_session = 1) AS engaged_sessions, sum(session_views) AS session_views,
+       sum(session_engagement_time) / 1000.0 AS total_engagement_seconds,
+       sum(session_duration) / 1000.0 AS total_session_seconds,
+       round(count(*) FILTER (WHERE engaged_session = 1)::numeric / count(DISTINCT user_pseudo_id), 4) AS avg_engaged_sessions_per_user,
+       round(sum(session_engagement_time)::numeric / count(*) / 1000, 3) AS avg_engagement_seconds_per_session,
+       round(sum(session_engagement_time)::numeric / count(DISTINCT user_pseudo_id) / 1000, 3) AS avg_engagement_seconds_per_user,
+       round(sum(session_views)::numeric / count(*), 4) AS avg_views_per_session,
+       round(sum(session_views)::numeric / count(DISTINCT user_pseudo_id), 4) AS avg_views_per_user,
+       round(count(*) FILTER (WHERE engaged_session = 1)::numeric / count(*), 4) AS engagement_rate,
+       round(sum(session_duration)::numeric / count(*) / 1000, 3) AS avg_session_seconds
+FROM gv GROUP BY 1, 2;
+SELECT * FROM vdiff('gv_engagement', 'ref_engagement');
+-- session_kpis over the whole range, from the events themselves: users,
+-- engagement time of the _user_engagement events and views of the view events
+CREATE VIEW ref_kpis AS
+SELECT u AS users, s AS sessions, eng AS engaged_sessions, v AS session_views,
+       round(t::numeric / 1000, 3) AS total_engagement_seconds,
+       round(eng::numeric / u, 4) AS avg_engaged_sessions_per_user,
        round(t::numeric / s / 1000, 3) AS avg_engagement_seconds_per_session,
        round(t::numeric / u / 1000, 3) AS avg_engagement_seconds_per_user,
+       round(v::numeric / s, 4) AS avg_views_per_session,
        round(v::numeric / u, 4) AS avg_views_per_user, round(eng::numeric / s, 4) AS engagement_rate
-FROM (SELECT (SELECT count(*) FROM (SELECT DISTINCT user_pseudo_id FROM gv) x) AS u,
+FROM (SELECT (SELECT count(DISTINCT user_pseudo_id) FROM gen WHERE event_timestamp IS NOT NULL
+                AND event_name IS DISTINCT FROM 'Notification Sent' AND event_name IS DISTINCT FROM 'App Installed') AS u,
              (SELECT count(*) FROM gv) AS s,
              (SELECT count(*) FROM gv WHERE engaged_session = 1) AS eng,
              (SELECT sum(user_engagement_time_msec) FROM gen
               WHERE event_name = '_user_engagement' AND event_timestamp IS NOT NULL) AS t,
              (SELECT count(*) FROM gen WHERE event_name IN ('_page_view', '_screen_view')
                 AND event_timestamp IS NOT NULL) AS v) x;
-SELECT * FROM vdiff('gv_engagement', 'ref_engagement');
-SELECT users, sessions, engaged_sessions FROM gv_engagement;
+CREATE VIEW ref_gv_kpis AS
+SELECT users, sessions, engaged_sessions, session_views, total_engagement_seconds,
+       avg_engaged_sessions_per_user, avg_engagement_seconds_per_session, avg_engagement_seconds_per_user,
+       avg_views_per_session, avg_views_per_user, engagement_rate
+FROM session_kpis('gv', '2000-01-01', '2100-01-01');
+SELECT * FROM vdiff('ref_gv_kpis', 'ref_kpis');
+SELECT users, sessions, engaged_sessions, avg_views_per_session, avg_views_per_user FROM ref_gv_kpis;
+-- a range and a platform: users counted once over the range, which the
+-- per-day rows cannot give (they count a user on each of its days)
+SELECT k.users AS range_users, (SELECT count(DISTINCT user_pseudo_id) FROM gv
+                                 WHERE session_date BETWEEN '2026-03-05' AND '2026-03-11' AND platform = 'Web') AS expected,
+       (SELECT sum(users) FROM gv_engagement
+        WHERE session_date BETWEEN '2026-03-05' AND '2026-03-11' AND platform = 'Web') AS summed_daily_users,
+       k.sessions = (SELECT sum(sessions) FROM gv_engagement
+                     WHERE session_date BETWEEN '2026-03-05' AND '2026-03-11' AND platform = 'Web') AS sessions_add_up
+FROM session_kpis('gv', '2026-03-05', '2026-03-11', 'Web') k;
 
--- entry and exit views
+-- entry and exit views per day and platform
 CREATE VIEW ref_entry_exit AS
-SELECT coalesce(a.v, b.v) AS view_name, coalesce(a.n, 0) AS entry_sessions, coalesce(b.n, 0) AS exit_sessions
-FROM (SELECT entry_view AS v, count(*) AS n FROM gv WHERE entry_view IS NOT NULL GROUP BY 1) a
-FULL JOIN (SELECT exit_view AS v, count(*) AS n FROM gv WHERE exit_view IS NOT NULL GROUP BY 1) b ON a.v = b.v;
+SELECT coalesce(a.d, b.d) AS session_date, coalesce(a.p, b.p) AS platform, coalesce(a.v, b.v) AS view_name,
+       coalesce(a.n, 0) AS entry_sessions, coalesce(b.n, 0) AS exit_sessions
+FROM (SELECT session_date::date AS d, platform AS p, entry_view AS v, count(*) AS n FROM gv WHERE entry_view IS NOT NULL GROUP BY 1, 2, 3) a
+FULL JOIN (SELECT session_date::date AS d, platform AS p, exit_view AS v, count(*) AS n FROM gv WHERE exit_view IS NOT NULL GROUP BY 1, 2, 3) b
+  ON a.d = b.d AND a.p IS NOT DISTINCT FROM b.p AND a.v = b.v;
 SELECT * FROM vdiff('gv_entry_exit', 'ref_entry_exit');
-SELECT count(*) AS view_names, sum(entry_sessions) AS entries, sum(exit_sessions) AS exits FROM gv_entry_exit;
+SELECT count(*) AS rows, sum(entry_sessions) AS entries, sum(exit_sessions) AS exits FROM gv_entry_exit;
+
+-- pages: views and engagement of the events naming a page or screen, by the
+-- event's day; entries and exits of the sessions that start that day
+CREATE VIEW ref_pages AS
+WITH e AS (
+    SELECT event_timestamp::date AS d, platform AS p, coalesce(page_view_page_title, screen_view_screen_name) AS v,
+           user_pseudo_id AS u, event_name IN ('_page_view', '_screen_view') AS is_view,
+           CASE WHEN event_name = '_user_engagement' THEN user_engagement_time_msec END AS eng
+    FROM gen
+    WHERE event_timestamp IS NOT NULL AND coalesce(page_view_page_title, screen_view_screen_name) IS NOT NULL
+      AND event_name IS DISTINCT FROM 'Notification Sent' AND event_name IS DISTINCT FROM 'App Installed'),
+p AS (
+    SELECT d, p, v, count(*) FILTER (WHERE is_view) AS views, count(DISTINCT u) FILTER (WHERE is_view) AS users,
+           sum(eng) AS eng, count(DISTINCT u) FILTER (WHERE eng IS NOT NULL) AS eng_users
+    FROM e WHERE is_view OR eng IS NOT NULL GROUP BY 1, 2, 3)
+SELECT coalesce(p.d, x.session_date) AS session_date, coalesce(p.p, x.platform) AS platform,
+       coalesce(p.v, x.view_name) AS view_name, coalesce(p.views, 0) AS views, coalesce(p.users, 0) AS users,
+       round(p.views::numeric / NULLIF(p.users, 0), 4) AS views_per_user,
+       round(coalesce(p.eng, 0) / 1000.0, 3) AS total_engagement_seconds,
+       round(p.eng / 1000.0 / NULLIF(p.eng_users, 0), 3) AS avg_engagement_seconds_per_user,
+       coalesce(x.entry_sessions, 0) AS entry_sessions, coalesce(x.exit_sessions, 0) AS exit_sessions
+FROM p FULL JOIN ref_entry_exit x ON x.session_date = p.d AND x.platform IS NOT DISTINCT FROM p.p AND x.view_name = p.v;
+SELECT * FROM vdiff('gv_pages', 'ref_pages');
+SELECT count(*) AS rows, sum(views) AS views, sum(total_engagement_seconds) AS engagement_seconds,
+       sum(entry_sessions) AS entries FROM gv_pages;
 
 -- concluded: every generated session is in the past
 CREATE VIEW ref_concluded AS
-SELECT session_id, user_pseudo_id, platform, 'Session Concluded'::text AS event_name,
+SELECT session_date::date AS session_date, platform, session_id, user_pseudo_id, 'Session Concluded'::text AS event_name,
        timestamp 'epoch' + (session_start_timestamp + session_duration) * interval '1 ms' AS event_timestamp,
        session_duration / 1000 AS session_length_seconds
 FROM gv;
@@ -459,7 +571,9 @@ SELECT create_session_view('ev', 'ev_ms', timestamp_column => 'event_time_msec',
 SELECT * FROM vdiff('clickstream_session_view', 'ev_ms');
 
 ------------------------------------------------------------------------------
--- 6. SDK mode: one session per SDK session id; NULL and '' ids become '#'.
+-- 6. SDK mode: one session per SDK session id; NULL and '' ids become '#',
+-- whose row has no duration, start or date (as in AWS: the dashboards leave
+-- it out), and is engaged only by its views.
 ------------------------------------------------------------------------------
 SELECT create_session_view('ev', 'ev_sdk', mode => 'sdk', session_duration_column => 'session_duration',
                            excluded_events => '{Notification Sent,App Installed}', dashboards => false);
@@ -467,10 +581,11 @@ SELECT create_session_view('ev', 'ev_sdk', mode => 'sdk', session_duration_colum
 --  u1-s1 (a01 a02 a04): MAX(session_duration) = 1805000, 2 views, engaged
 --  u1-s2 (a06; a07 has no timestamp, so its 99999 does not count): 0 ms
 --  u1 Android u1-a1 (b01 b02): 0 ms, 1 view; '#' (b03, id ''): 20000 ms
---     engagement, duration from the events: 0
+--     engagement, no duration, start or date, not engaged (no view)
 --  u2-s1: all six events, 23:50:00 .. 00:40:09.999 = 3009999 ms, 5 views,
 --     entry /a, exit (null) (c06 has no title)
---  u3 '#' (NULL ids): like the computed session
+--  u3 '#' (NULL ids): like the computed session, but no duration, start or
+--     date; engaged by its 2 views
 --  u4-x: 09:00:00 .. 12:00:09.999 = 10809999 ms, one view: engaged; u4-y: 0
 --  u5-z: only an event without timestamp: no session
 --  u6: 00:00:00 .. 07:00:30 = 25230000 ms, 3 views; u7: 60000 ms
@@ -494,10 +609,14 @@ s AS (
            (array_agg(title ORDER BY ts, id COLLATE "C") FILTER (WHERE is_view))[1] AS entry,
            (array_agg(title ORDER BY ts DESC, id COLLATE "C" DESC) FILTER (WHERE is_view))[1] AS exit
     FROM e GROUP BY u, p, sid)
-SELECT sid AS session_id, u AS user_pseudo_id, p AS platform, ms AS session_duration, views AS session_views,
-       (ms > 10000 OR views >= 2)::int AS engaged_session, (NOT (ms > 10000 OR views >= 2))::int AS bounced_session,
-       floor(extract(epoch FROM t0) * 1000)::bigint AS session_start_timestamp, eng AS session_engagement_time,
-       date_trunc('day', t0) AS session_date, date_trunc('hour', t0) AS session_date_hour,
+SELECT sid AS session_id, u AS user_pseudo_id, p AS platform,
+       CASE WHEN sid <> '#' THEN ms END AS session_duration, views AS session_views,
+       CASE WHEN sid = '#' THEN (views >= 2)::int ELSE (ms > 10000 OR views >= 2)::int END AS engaged_session,
+       CASE WHEN sid = '#' THEN (views < 2)::int ELSE (NOT (ms > 10000 OR views >= 2))::int END AS bounced_session,
+       CASE WHEN sid <> '#' THEN floor(extract(epoch FROM t0) * 1000)::bigint END AS session_start_timestamp,
+       eng AS session_engagement_time,
+       CASE WHEN sid <> '#' THEN date_trunc('day', t0) END AS session_date,
+       CASE WHEN sid <> '#' THEN date_trunc('hour', t0) END AS session_date_hour,
        entry AS entry_view, exit AS exit_view
 FROM s;
 SELECT create_session_view('gen', 'gv_sdk', mode => 'sdk', session_duration_column => 'session_duration',
@@ -510,13 +629,32 @@ SELECT create_session_view('gen', 'gv_sdk2', mode => 'sdk',
                            excluded_events => '{Notification Sent,App Installed}', dashboards => false);
 SELECT count(*) AS differ_from_computed_duration
 FROM gv_sdk2 g JOIN ref_sdk r USING (session_id, user_pseudo_id, platform)
-WHERE g.session_duration IS DISTINCT FROM
+WHERE g.session_id <> '#' AND g.session_duration IS DISTINCT FROM
       (SELECT floor(extract(epoch FROM max(event_timestamp) - min(event_timestamp)) * 1000)::bigint
        FROM gen e WHERE e.user_pseudo_id = g.user_pseudo_id AND e.platform = g.platform
          AND coalesce(nullif(e.session_id, ''), '#') = g.session_id
          AND event_timestamp IS NOT NULL
          AND event_name IS DISTINCT FROM 'Notification Sent' AND event_name IS DISTINCT FROM 'App Installed');
-SELECT count(*) AS sessions FROM gv_sdk2;
+SELECT count(*) AS sessions, count(*) FILTER (WHERE session_id = '#') AS hash_rows,
+       count(*) FILTER (WHERE session_id = '#' AND session_duration IS NULL AND session_start_timestamp IS NULL
+                        AND session_date IS NULL AND session_date_hour IS NULL) AS hash_rows_without_time
+FROM gv_sdk2;
+-- The SDK's session start: the column AWS names session_start_time_msec is
+-- taken when the table has it (here 2 s before the first event of each SDK
+-- session), a mapped column otherwise, and the first event with NULL.
+CREATE TABLE tbl_sdk_start AS
+SELECT e.*, CASE WHEN coalesce(e.session_id, '') <> ''
+                 THEN floor(extract(epoch FROM min(e.event_timestamp) OVER (PARTITION BY e.user_pseudo_id, e.platform, e.session_id)) * 1000)::bigint - 2000
+            END AS session_start_time_msec
+FROM ev e;
+SELECT create_session_view('tbl_sdk_start', 'ev_sdk_start', mode => 'sdk', dashboards => false,
+                           excluded_events => '{Notification Sent,App Installed}');
+SELECT create_session_view('tbl_sdk_start', 'ev_sdk_first', mode => 'sdk', dashboards => false, session_start_column => NULL,
+                           excluded_events => '{Notification Sent,App Installed}');
+SELECT a.session_id, a.session_start_timestamp - b.session_start_timestamp AS earlier_ms, a.session_date
+FROM ev_sdk_start a JOIN ev_sdk_first b USING (session_id, user_pseudo_id, platform)
+ORDER BY a.user_pseudo_id, a.platform, a.session_id;
+SELECT * FROM pg_temp.try($$ SELECT create_session_view('ev', 'sz_x', mode => 'sdk', session_start_column => 'nope') $$);
 
 ------------------------------------------------------------------------------
 -- 7. Other shapes through the column mapping: a Segment "pages" table
@@ -645,9 +783,9 @@ GRANT SELECT ON ev, clickstream_session_view, clickstream_session_view_daily,
     clickstream_session_view_concluded TO regress_sz_reader;
 SET ROLE regress_sz_reader;
 SELECT (SELECT count(*) FROM clickstream_session_view) AS sessions,
-       (SELECT count(*) FROM clickstream_session_view_daily) AS days,
-       (SELECT count(*) FROM clickstream_session_view_length_distribution) AS buckets,
-       (SELECT count(*) FROM clickstream_session_view_users) AS users,
+       (SELECT count(*) FROM clickstream_session_view_daily) AS daily_rows,
+       (SELECT count(*) FROM clickstream_session_view_length_distribution) AS length_rows,
+       (SELECT count(*) FROM clickstream_session_view_users) AS user_rows,
        (SELECT count(*) FROM clickstream_session_view_engagement) AS kpi_rows,
        (SELECT count(*) FROM clickstream_session_view_entry_exit) AS views,
        (SELECT count(*) FROM clickstream_session_view_concluded) AS concluded;

@@ -121,7 +121,7 @@ BEGIN
     FOREACH arg IN ARRAY ARRAY['user_column', 'platform_column', 'timestamp_column',
                                'event_id_column', 'event_name_column', 'page_title_column',
                                'screen_name_column', 'engagement_column', 'session_id_column',
-                               'session_duration_column'] LOOP
+                               'session_duration_column', 'session_start_column'] LOOP
         IF cfg->>arg IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM pg_catalog.pg_attribute
             WHERE attrelid = src AND attname = cfg->>arg AND attnum > 0 AND NOT attisdropped)
@@ -178,9 +178,12 @@ BEGIN
         counted_expr := 'true';
     END IF;
 
+    -- user_key: the user column as it is, to group by (a distributed table's
+    -- distribution column is recognised only uncast)
     RETURN pg_catalog.format(
-        'e.%I::text AS user_pseudo_id, %s AS platform, %s AS ts, %s AS event_id, '
-        '%s AS view_name, %s AS engagement_ms, %s AS counted, %s AS sdk_session_id, %s AS sdk_duration',
+        'e.%1$I AS user_key, e.%1$I::text AS user_pseudo_id, %2$s AS platform, %3$s AS ts, %4$s AS event_id, '
+        '%5$s AS view_name, %6$s AS engagement_ms, %7$s AS counted, %8$s AS sdk_session_id, %9$s AS sdk_duration, '
+        '%10$s AS sdk_start',
         cfg->>'user_column', platform_expr, ts_expr,
         CASE WHEN cfg->>'event_id_column' IS NULL THEN 'NULL::text'
              ELSE pg_catalog.format('e.%I::text', cfg->>'event_id_column') END,
@@ -188,7 +191,9 @@ BEGIN
         CASE WHEN cfg->>'session_id_column' IS NULL THEN 'NULL::text'
              ELSE pg_catalog.format('e.%I::text', cfg->>'session_id_column') END,
         CASE WHEN cfg->>'session_duration_column' IS NULL THEN 'NULL::bigint'
-             ELSE pg_catalog.format('e.%I::bigint', cfg->>'session_duration_column') END);
+             ELSE pg_catalog.format('e.%I::bigint', cfg->>'session_duration_column') END,
+        CASE WHEN cfg->>'session_start_column' IS NULL THEN 'NULL::timestamptz'
+             ELSE @extschema@.sessionize_ts_sql(src, cfg->>'session_start_column') END);
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_input_sql(regclass, jsonb) IS
     'Internal: the session aggregate''s inputs as a SELECT list over the source table aliased e.';
@@ -205,228 +210,125 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_agg_sql(jsonb, interval) IS
     'Internal: the session_agg call of generated views and tables.';
 
--- The 13 columns of the AWS session view from a group (alias g: user_pseudo_id,
--- platform) and one of its sessions (alias s: a row of sessions()).
-CREATE FUNCTION @extschema@.sessionize_columns_sql() RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.format('%I.sessionize_session_id(g.user_pseudo_id, s.session_start) AS session_id, ',
-                             @extschema@.sessionize_schema())
-        || 'g.user_pseudo_id::text AS user_pseudo_id, '
-        'g.platform::text AS platform, '
-        's.duration_ms::bigint AS session_duration, '
-        's.views::bigint AS session_views, '
-        's.engaged::integer AS engaged_session, '
-        '(NOT s.engaged)::integer AS bounced_session, '
-        'pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint AS session_start_timestamp, '
-        's.engagement_ms::bigint AS session_engagement_time, '
-        'pg_catalog.date_trunc(''day'', s.session_start AT TIME ZONE ''UTC'') AS session_date, '
-        'pg_catalog.date_trunc(''hour'', s.session_start AT TIME ZONE ''UTC'') AS session_date_hour, '
-        'NULLIF(s.entry_view, '''')::text AS entry_view, '
-        'NULLIF(s.exit_view, '''')::text AS exit_view'
+-- The 13 columns of the AWS session view, in order: the one list from which
+-- the SELECT of a session view (in each mode), the DDL of a session table
+-- and the column comments are made (docs/clickstream.md, "Columns").
+-- Expressions read a group g (user_pseudo_id, platform; in SDK mode also
+-- sid, missing, sdk_duration, sdk_start) and one of its sessions s (a row of
+-- sessions()); in them {ext} is the extension's schema, {zone} the project
+-- time zone, and in SDK mode {start} the session start, {duration} its
+-- duration and {engaged} the engaged test.
+CREATE FUNCTION @extschema@.sessionize_view_columns(
+    OUT ord integer, OUT col name, OUT typ text, OUT computed text, OUT sdk text, OUT comment text)
+RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    VALUES
+    (1, 'session_id'::name, 'text',
+     '{ext}.sessionize_session_id(g.user_pseudo_id, s.session_start)', 'g.sid',
+     'Session id: <user_pseudo_id>-YYYYMMDD-HH24MISSMS of the session start in UTC (SDK mode: the SDK''s id, # when missing).'),
+    (2, 'user_pseudo_id', 'text', 'g.user_pseudo_id', 'g.user_pseudo_id',
+     'The user (device) the session belongs to.'),
+    (3, 'platform', 'text', 'g.platform', 'g.platform',
+     'Platform (Web, Android, iOS); sessions are computed per user and platform.'),
+    (4, 'session_duration', 'bigint', 's.duration_ms', '{duration}',
+     'Session length in milliseconds: last event minus first event, rounded down (SDK mode: the SDK''s duration when mapped; NULL for events without a session id).'),
+    (5, 'session_views', 'bigint', 's.views', 's.views',
+     'Page and screen views in the session.'),
+    (6, 'engaged_session', 'integer', 's.engaged::integer', '{engaged}::integer',
+     '1 when the session is engaged (longer than the engaged duration, or enough views), else 0.'),
+    (7, 'bounced_session', 'integer', '(NOT s.engaged)::integer', '(NOT {engaged})::integer',
+     '1 - engaged_session.'),
+    (8, 'session_start_timestamp', 'bigint',
+     'pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)',
+     'pg_catalog.floor(EXTRACT(epoch FROM {start}) * 1000)',
+     'Session start in milliseconds since 1970-01-01 UTC, rounded down (SDK mode: the SDK''s session start when mapped; NULL for events without a session id).'),
+    (9, 'session_engagement_time', 'bigint', 's.engagement_ms', 's.engagement_ms',
+     'Sum of the engagement time of the session''s engagement events, in milliseconds.'),
+    (10, 'session_date', 'timestamp',
+     'pg_catalog.date_trunc(''day'', s.session_start AT TIME ZONE {zone})',
+     'pg_catalog.date_trunc(''day'', {start} AT TIME ZONE {zone})',
+     'Day of the session start in the project time zone (a session belongs wholly to its start day).'),
+    (11, 'session_date_hour', 'timestamp',
+     'pg_catalog.date_trunc(''hour'', s.session_start AT TIME ZONE {zone})',
+     'pg_catalog.date_trunc(''hour'', {start} AT TIME ZONE {zone})',
+     'Hour of the session start in the project time zone.'),
+    (12, 'entry_view', 'text', 'NULLIF(s.entry_view, '''')', 'NULLIF(s.entry_view, '''')',
+     'Page title or screen name of the first view of the session (ties: lowest event_id).'),
+    (13, 'exit_view', 'text', 'NULLIF(s.exit_view, '''')', 'NULLIF(s.exit_view, '''')',
+     'Page title or screen name of the last view of the session (ties: highest event_id).')
 $$;
-COMMENT ON FUNCTION @extschema@.sessionize_columns_sql() IS
-    'Internal: the 13 columns of the clickstream session view, from a group g and a session s.';
+COMMENT ON FUNCTION @extschema@.sessionize_view_columns() IS
+    'Internal: the 13 columns of the clickstream session view (name, type, expression in each mode, comment).';
 
--- Comments of the 13 columns (CLICKSTREAM.md).
-CREATE FUNCTION @extschema@.sessionize_comment_columns(rel text, kind text) RETURNS void
+-- The SELECT list of the 13 columns in a mode ('computed' or 'sdk') for a
+-- configuration (its time zone, and in SDK mode its engaged thresholds).
+CREATE FUNCTION @extschema@.sessionize_columns_sql(cfg jsonb DEFAULT '{}', mode text DEFAULT 'computed')
+RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    list text;
+    -- SDK mode: the SDK's start and duration where mapped; events without a
+    -- session id ('#') have neither, as in AWS, so that they count in no
+    -- duration, date or hour
+    start_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_start, s.session_start) END';
+    duration_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_duration, s.duration_ms) END';
+    views text := coalesce((cfg->>'engaged_views')::integer, 2)::text;
+BEGIN
+    SELECT pg_catalog.string_agg(pg_catalog.format('(%s)::%s AS %I',
+               CASE mode WHEN 'sdk' THEN c.sdk ELSE c.computed END, c.typ, c.col), ', ' ORDER BY c.ord)
+    INTO list FROM @extschema@.sessionize_view_columns() c;
+    RETURN @extschema@.sessionize_fill(list, pg_catalog.jsonb_build_object(
+        'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
+        'zone', pg_catalog.quote_literal(coalesce(cfg->>'time_zone', 'UTC')),
+        'start', start_expr,
+        'duration', duration_expr,
+        -- NULL > n is NULL: a session without a duration is engaged by views
+        'engaged', pg_catalog.format('coalesce(%s > %s OR s.views >= %s, s.views >= %s)',
+            duration_expr,
+            pg_catalog.floor(EXTRACT(epoch FROM coalesce(cfg->>'engaged_duration', '10 seconds')::interval) * 1000)::bigint,
+            views, views)));
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_columns_sql(jsonb, text) IS
+    'Internal: the SELECT list of the 13 columns of the clickstream session view, from a group g and a session s.';
+
+-- The column definitions of a session table: the 13 columns and their types.
+CREATE FUNCTION @extschema@.sessionize_columns_ddl() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.col, c.typ), ', ' ORDER BY c.ord)
+    FROM @extschema@.sessionize_view_columns() c
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_columns_ddl() IS
+    'Internal: the column definitions of a session table.';
+
+-- Comments of the 13 columns of a session view or table.
+CREATE FUNCTION @extschema@.sessionize_comment_columns(rel text, kind text, zone text DEFAULT 'UTC') RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c record;
 BEGIN
-    FOR c IN SELECT * FROM (VALUES
-        ('session_id', 'Session id: <user_pseudo_id>-YYYYMMDD-HH24MISSMS of the session start in UTC (SDK mode: the SDK''s id, # when missing).'),
-        ('user_pseudo_id', 'The user (device) the session belongs to.'),
-        ('platform', 'Platform (Web, Android, iOS); sessions are computed per user and platform.'),
-        ('session_duration', 'Session length in milliseconds: last event minus first event, rounded down.'),
-        ('session_views', 'Page and screen views in the session.'),
-        ('engaged_session', '1 when the session is engaged (longer than the engaged duration, or enough views), else 0.'),
-        ('bounced_session', '1 - engaged_session.'),
-        ('session_start_timestamp', 'Session start in milliseconds since 1970-01-01 UTC, rounded down.'),
-        ('session_engagement_time', 'Sum of the engagement time of the session''s engagement events, in milliseconds.'),
-        ('session_date', 'UTC day of the session start (a session belongs wholly to its start day).'),
-        ('session_date_hour', 'UTC hour of the session start.'),
-        ('entry_view', 'Page title or screen name of the first view of the session (ties: lowest event_id).'),
-        ('exit_view', 'Page title or screen name of the last view of the session (ties: highest event_id).')) v(col, txt)
-    LOOP
-        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', rel, c.col, c.txt);
+    FOR c IN SELECT * FROM @extschema@.sessionize_view_columns() ORDER BY ord LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', rel, c.col,
+            pg_catalog.replace(c.comment, 'the project time zone', pg_catalog.format('the project time zone (%s)', zone)));
     END LOOP;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_comment_columns(text, text) IS
+COMMENT ON FUNCTION @extschema@.sessionize_comment_columns(text, text, text) IS
     'Internal: comments the 13 columns of a generated session view or table.';
 
--- The dashboard views over a relation with the 13 session columns.
-CREATE FUNCTION @extschema@.sessionize_create_dashboards(base text, nsp name, prefix name,
-    timeout interval, struggling_sessions integer, struggling_seconds numeric)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v text;
-    c record;
+-- A project time zone name, checked.
+CREATE FUNCTION @extschema@.sessionize_check_zone(zone text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF struggling_sessions IS NULL OR struggling_seconds IS NULL
-       OR struggling_sessions < 0 OR struggling_seconds < 0 THEN
-        RAISE EXCEPTION 'struggling_sessions and struggling_seconds must be zero or more'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A struggling user has at least struggling_sessions sessions averaging under struggling_seconds.';
+    IF zone IS NULL THEN
+        RAISE EXCEPTION 'time_zone must not be null' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
     END IF;
-    -- the longest dashboard suffix must still fit in a name
-    IF pg_catalog.octet_length(prefix) + pg_catalog.octet_length('_length_distribution') > 63 THEN
-        RAISE EXCEPTION 'name "%" is too long for its dashboard views', prefix
-            USING ERRCODE = 'name_too_long',
-                  HINT = 'Use a name of at most 43 bytes, or dashboards => false.';
-    END IF;
-    -- sessions per day (CleverTap session board, GA4)
-    v := pg_catalog.format('%I.%I', nsp, prefix || '_daily');
-    EXECUTE pg_catalog.format($v$
-        CREATE VIEW %s WITH (security_invoker = true) AS
-        SELECT session_date::date AS session_date,
-               pg_catalog.count(*)::bigint AS sessions,
-               pg_catalog.count(DISTINCT user_pseudo_id)::bigint AS users,
-               pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3) AS total_session_seconds,
-               pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3) AS avg_session_seconds,
-               pg_catalog.sum(engaged_session)::bigint AS engaged_sessions,
-               pg_catalog.round(pg_catalog.avg(engaged_session), 4) AS engagement_rate,
-               pg_catalog.round(pg_catalog.avg(bounced_session), 4) AS bounce_rate
-        FROM %s GROUP BY session_date::date$v$, v, base);
-    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
-        'Sessions per UTC day: count, users, total and average session length, engaged sessions, engagement and bounce rate (CleverTap session board, GA4).');
-    FOR c IN SELECT * FROM (VALUES
-        ('session_date', 'UTC day of the session start.'),
-        ('sessions', 'Sessions started that day.'),
-        ('users', 'Distinct users with a session that day.'),
-        ('total_session_seconds', 'Sum of session lengths, in seconds.'),
-        ('avg_session_seconds', 'Average session length, in seconds.'),
-        ('engaged_sessions', 'Engaged sessions.'),
-        ('engagement_rate', 'Engaged sessions / sessions.'),
-        ('bounce_rate', '1 - engagement rate.')) x(col, txt) LOOP
-        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
-    END LOOP;
-
-    -- session length distribution (CleverTap)
-    v := pg_catalog.format('%I.%I', nsp, prefix || '_length_distribution');
-    EXECUTE pg_catalog.format($v$
-        CREATE VIEW %s WITH (security_invoker = true) AS
-        SELECT b.bucket_order, b.bucket, b.min_seconds, b.max_seconds,
-               pg_catalog.count(s.session_duration)::bigint AS sessions,
-               pg_catalog.round(pg_catalog.count(s.session_duration)::numeric
-                     / NULLIF(pg_catalog.sum(pg_catalog.count(s.session_duration)) OVER (), 0), 4) AS share
-        FROM (VALUES (1, '0-10 s', 0, 10), (2, '10-30 s', 10, 30), (3, '30-60 s', 30, 60),
-                     (4, '1-3 min', 60, 180), (5, '3-10 min', 180, 600), (6, '10-30 min', 600, 1800),
-                     (7, '30-60 min', 1800, 3600), (8, '1 h or more', 3600, NULL))
-             AS b(bucket_order, bucket, min_seconds, max_seconds)
-        LEFT JOIN %s s ON s.session_duration >= b.min_seconds * 1000
-                      AND (b.max_seconds IS NULL OR s.session_duration < b.max_seconds * 1000)
-        GROUP BY b.bucket_order, b.bucket, b.min_seconds, b.max_seconds$v$, v, base);
-    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
-        'Sessions per session-length bucket (CleverTap session length distribution); empty buckets show 0.');
-    FOR c IN SELECT * FROM (VALUES
-        ('bucket_order', 'Sort key of the bucket.'),
-        ('bucket', 'Bucket label.'),
-        ('min_seconds', 'Shortest length in the bucket, in seconds (inclusive).'),
-        ('max_seconds', 'Length that starts the next bucket, in seconds (exclusive); NULL for the last.'),
-        ('sessions', 'Sessions in the bucket.'),
-        ('share', 'Share of all sessions.')) x(col, txt) LOOP
-        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
-    END LOOP;
-
-    -- per user (Whatfix: how often and how long; struggling and disengaged users)
-    v := pg_catalog.format('%I.%I', nsp, prefix || '_users');
-    EXECUTE pg_catalog.format($v$
-        CREATE VIEW %s WITH (security_invoker = true) AS
-        SELECT user_pseudo_id,
-               pg_catalog.count(*)::bigint AS sessions,
-               pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3) AS total_session_seconds,
-               pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3) AS avg_session_seconds,
-               pg_catalog.sum(engaged_session)::bigint AS engaged_sessions,
-               timestamp 'epoch' + pg_catalog.min(session_start_timestamp) * interval '1 millisecond' AS first_seen,
-               timestamp 'epoch' + pg_catalog.max(session_start_timestamp + session_duration) * interval '1 millisecond' AS last_seen,
-               (pg_catalog.count(*) >= %s AND pg_catalog.avg(session_duration) < %s * 1000) AS struggling,
-               (pg_catalog.sum(engaged_session) = 0) AS disengaged
-        FROM %s GROUP BY user_pseudo_id$v$, v, struggling_sessions, struggling_seconds, base);
-    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
-        pg_catalog.format('Per user: sessions, total and average session time, first and last seen; struggling = at least %s sessions averaging under %s s; disengaged = no engaged session (Whatfix).',
-               struggling_sessions, struggling_seconds));
-    FOR c IN SELECT * FROM (VALUES
-        ('user_pseudo_id', 'The user.'),
-        ('sessions', 'Sessions of the user.'),
-        ('total_session_seconds', 'Sum of the user''s session lengths, in seconds.'),
-        ('avg_session_seconds', 'Average session length, in seconds.'),
-        ('engaged_sessions', 'Engaged sessions of the user.'),
-        ('first_seen', 'Start of the user''s first session (UTC).'),
-        ('last_seen', 'Last event of the user''s last session (UTC, millisecond precision).'),
-        ('struggling', 'Frequent short sessions: enough sessions with a short average length.'),
-        ('disengaged', 'No engaged session at all.')) x(col, txt) LOOP
-        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
-    END LOOP;
-
-    -- the AWS Engagement sheet's KPIs
-    v := pg_catalog.format('%I.%I', nsp, prefix || '_engagement');
-    EXECUTE pg_catalog.format($v$
-        CREATE VIEW %s WITH (security_invoker = true) AS
-        SELECT pg_catalog.count(DISTINCT user_pseudo_id)::bigint AS users,
-               pg_catalog.count(*)::bigint AS sessions,
-               coalesce(pg_catalog.sum(engaged_session), 0)::bigint AS engaged_sessions,
-               pg_catalog.round(pg_catalog.sum(engaged_session)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4) AS avg_engaged_sessions_per_user,
-               pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(*), 0), 3) AS avg_engagement_seconds_per_session,
-               pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 3) AS avg_engagement_seconds_per_user,
-               pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4) AS avg_views_per_user,
-               pg_catalog.round(pg_catalog.avg(engaged_session), 4) AS engagement_rate
-        FROM %s$v$, v, base);
-    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
-        'The engagement KPIs of the AWS Clickstream Engagement sheet, over all sessions (filter the base view for a period).');
-    FOR c IN SELECT * FROM (VALUES
-        ('users', 'Distinct users.'),
-        ('sessions', 'Sessions.'),
-        ('engaged_sessions', 'Engaged sessions.'),
-        ('avg_engaged_sessions_per_user', 'Engaged sessions / users.'),
-        ('avg_engagement_seconds_per_session', 'Sum of engagement time / sessions, in seconds.'),
-        ('avg_engagement_seconds_per_user', 'Sum of engagement time / users, in seconds.'),
-        ('avg_views_per_user', 'Page and screen views / users.'),
-        ('engagement_rate', 'Engaged sessions / sessions.')) x(col, txt) LOOP
-        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
-    END LOOP;
-
-    -- entry and exit views ranked by sessions (AWS Engagement sheet)
-    v := pg_catalog.format('%I.%I', nsp, prefix || '_entry_exit');
-    EXECUTE pg_catalog.format($v$
-        CREATE VIEW %s WITH (security_invoker = true) AS
-        SELECT view_name,
-               pg_catalog.sum(entry)::bigint AS entry_sessions,
-               pg_catalog.sum(exit)::bigint AS exit_sessions
-        FROM (SELECT entry_view AS view_name, 1 AS entry, 0 AS exit FROM %2$s WHERE entry_view IS NOT NULL
-              UNION ALL
-              SELECT exit_view, 0, 1 FROM %2$s WHERE exit_view IS NOT NULL) x
-        GROUP BY view_name$v$, v, base);
-    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
-        'Per page or screen: sessions that entered and sessions that exited there.');
-    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.view_name IS %L', v, 'Page title or screen name.');
-    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.entry_sessions IS %L', v, 'Sessions whose first view it is.');
-    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.exit_sessions IS %L', v, 'Sessions whose last view it is.');
-
-    -- CleverTap "Session Concluded" events: sessions inactive for the timeout
-    v := pg_catalog.format('%I.%I', nsp, prefix || '_concluded');
-    EXECUTE pg_catalog.format($v$
-        CREATE VIEW %s WITH (security_invoker = true) AS
-        SELECT session_id, user_pseudo_id, platform,
-               'Session Concluded'::text AS event_name,
-               timestamp 'epoch' + (session_start_timestamp + session_duration) * interval '1 millisecond' AS event_timestamp,
-               (session_duration / 1000)::bigint AS session_length_seconds
-        FROM %s
-        WHERE timestamptz 'epoch' + (session_start_timestamp + session_duration) * interval '1 millisecond'
-              + %L::interval < pg_catalog.now()$v$, v, base, timeout);
-    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v,
-        pg_catalog.format('CleverTap Session Concluded events: one per session whose last event is more than %s before now, timestamped with its last event.', timeout));
-    FOR c IN SELECT * FROM (VALUES
-        ('session_id', 'The concluded session.'),
-        ('user_pseudo_id', 'The user.'),
-        ('platform', 'The platform.'),
-        ('event_name', 'Always Session Concluded.'),
-        ('event_timestamp', 'Time of the session''s last event (UTC, millisecond precision).'),
-        ('session_length_seconds', 'Session length, first to last event, in whole seconds.')) x(col, txt) LOOP
-        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', v, c.col, c.txt);
-    END LOOP;
+    PERFORM pg_catalog.now() AT TIME ZONE zone;
+    RETURN zone;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RAISE EXCEPTION 'time zone "%" not recognized', pg_catalog.left(zone, 64)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_create_dashboards(text, name, name, interval, integer, numeric) IS
-    'Internal: creates the dashboard views over a relation with the 13 session columns.';
+COMMENT ON FUNCTION @extschema@.sessionize_check_zone(text) IS
+    'Internal: checks a project time zone name.';
 
 -- The configuration of a generated view or table, checked.
 CREATE FUNCTION @extschema@.sessionize_config(source regclass, timeout interval, mode text,
@@ -434,7 +336,8 @@ CREATE FUNCTION @extschema@.sessionize_config(source regclass, timeout interval,
     event_name_column text, page_title_column text, screen_name_column text,
     engagement_column text, session_id_column text, session_duration_column text,
     view_events text[], engagement_events text[], excluded_events text[],
-    engaged_duration interval, engaged_views integer)
+    engaged_duration interval, engaged_views integer,
+    session_start_column text DEFAULT NULL, time_zone text DEFAULT 'UTC')
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     cfg jsonb;
@@ -458,6 +361,8 @@ BEGIN
         'screen_name_column', screen_name_column, 'engagement_column', engagement_column,
         'session_id_column', CASE WHEN mode = 'sdk' THEN session_id_column END,
         'session_duration_column', CASE WHEN mode = 'sdk' THEN session_duration_column END,
+        'session_start_column', CASE WHEN mode = 'sdk' THEN session_start_column END,
+        'time_zone', @extschema@.sessionize_check_zone(time_zone),
         'view_events', pg_catalog.to_jsonb(view_events),
         'engagement_events', pg_catalog.to_jsonb(engagement_events),
         'excluded_events', pg_catalog.to_jsonb(coalesce(excluded_events, '{}')),
@@ -469,47 +374,47 @@ BEGIN
     PERFORM @extschema@.sessionize_input_sql(source, cfg);	-- checks the columns
     RETURN cfg;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_config(regclass, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer) IS
+COMMENT ON FUNCTION @extschema@.sessionize_config(regclass, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, text, text) IS
     'Internal: checks and records the arguments of create_session_view and create_session_table.';
 
 -- The body (SELECT) of the session view for a configuration.
 CREATE FUNCTION @extschema@.sessionize_view_sql(src regclass, cfg jsonb) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    ext name := @extschema@.sessionize_schema();
-    engaged_ms bigint := pg_catalog.floor(EXTRACT(epoch FROM (cfg->>'engaged_duration')::interval) * 1000);
-    duration text := 'coalesce(g.sdk_duration, s.duration_ms)';
+    pieces jsonb := pg_catalog.jsonb_build_object(
+        'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
+        'columns', @extschema@.sessionize_columns_sql(cfg, cfg->>'mode'),
+        'input', @extschema@.sessionize_input_sql(src, cfg),
+        'source', src::text);
 BEGIN
+    -- the groups are formed on the user column as it is (user_key), so that
+    -- Citus sees its distribution column and runs them on the workers
     IF cfg->>'mode' = 'computed' THEN
-        RETURN pg_catalog.format(
-            'SELECT %s FROM (SELECT i.user_pseudo_id, i.platform, %s FILTER (WHERE i.counted) AS state '
-            'FROM (SELECT %s FROM %s e) i GROUP BY i.user_pseudo_id, i.platform) g '
-            'CROSS JOIN LATERAL %I.sessions(g.state) s',
-            @extschema@.sessionize_columns_sql(),
-            @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval),
-            @extschema@.sessionize_input_sql(src, cfg), src, ext);
+        RETURN @extschema@.sessionize_fill($s$
+            SELECT {columns}
+            FROM (SELECT i.user_key::text AS user_pseudo_id, i.platform,
+                         {agg} FILTER (WHERE i.counted) AS state
+                  FROM (SELECT {input} FROM {source} e) i
+                  GROUP BY i.user_key, i.platform) g
+            CROSS JOIN LATERAL {ext}.sessions(g.state) s$s$,
+            pieces || pg_catalog.jsonb_build_object(
+                'agg', @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval)));
     END IF;
     -- SDK mode: one session per SDK session id ('#' for missing ones); the
     -- aggregate runs with a timeout longer than any gap, for the metrics
-    RETURN pg_catalog.format(
-        'SELECT g.sid AS session_id, g.user_pseudo_id::text AS user_pseudo_id, g.platform::text AS platform, '
-        '%1$s::bigint AS session_duration, s.views::bigint AS session_views, '
-        '(%1$s > %2$s OR s.views >= %3$s)::integer AS engaged_session, '
-        '(NOT (%1$s > %2$s OR s.views >= %3$s))::integer AS bounced_session, '
-        'pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint AS session_start_timestamp, '
-        's.engagement_ms::bigint AS session_engagement_time, '
-        'pg_catalog.date_trunc(''day'', s.session_start AT TIME ZONE ''UTC'') AS session_date, '
-        'pg_catalog.date_trunc(''hour'', s.session_start AT TIME ZONE ''UTC'') AS session_date_hour, '
-        'NULLIF(s.entry_view, '''')::text AS entry_view, NULLIF(s.exit_view, '''')::text AS exit_view '
-        'FROM (SELECT i.user_pseudo_id, i.platform, '
-        'coalesce(NULLIF(i.sdk_session_id, ''''), ''#'')::text AS sid, '
-        '%4$s FILTER (WHERE i.counted) AS state, '
-        'pg_catalog.max(i.sdk_duration) FILTER (WHERE i.counted AND i.ts IS NOT NULL) AS sdk_duration '
-        'FROM (SELECT %5$s FROM %6$s e) i GROUP BY 1, 2, 3) g '
-        'CROSS JOIN LATERAL %7$I.sessions(g.state) s',
-        duration, engaged_ms, (cfg->>'engaged_views')::integer,
-        @extschema@.sessionize_agg_sql(cfg, interval '1000000 days'),
-        @extschema@.sessionize_input_sql(src, cfg), src, ext);
+    RETURN @extschema@.sessionize_fill($s$
+        SELECT {columns}
+        FROM (SELECT i.user_key::text AS user_pseudo_id, i.platform,
+                     coalesce(NULLIF(i.sdk_session_id, ''), '#')::text AS sid,
+                     NULLIF(i.sdk_session_id, '') IS NULL AS missing,
+                     {agg} FILTER (WHERE i.counted) AS state,
+                     pg_catalog.max(i.sdk_duration) FILTER (WHERE i.counted AND i.ts IS NOT NULL) AS sdk_duration,
+                     pg_catalog.min(i.sdk_start) FILTER (WHERE i.counted AND i.ts IS NOT NULL) AS sdk_start
+              FROM (SELECT {input} FROM {source} e) i
+              GROUP BY i.user_key, i.platform, 3, 4) g
+        CROSS JOIN LATERAL {ext}.sessions(g.state) s$s$,
+        pieces || pg_catalog.jsonb_build_object(
+            'agg', @extschema@.sessionize_agg_sql(cfg, interval '1000000 days')));
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_view_sql(regclass, jsonb) IS
     'Internal: the SELECT of a clickstream session view.';
@@ -524,32 +429,40 @@ CREATE FUNCTION @extschema@.sessionize_create_session_view(
     engagement_column text, session_id_column text, session_duration_column text,
     view_events text[], engagement_events text[], excluded_events text[],
     engaged_duration interval, engaged_views integer,
-    struggling_sessions integer, struggling_seconds numeric, dashboards boolean)
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean,
+    session_start_column text, time_zone text)
 RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     cfg jsonb;
     q record;
     v text;
 BEGIN
+    -- AWS's column by default, where the table has it
+    IF session_start_column = 'session_start_time_msec' AND NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = source AND a.attname = session_start_column AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        session_start_column := NULL;
+    END IF;
     cfg := @extschema@.sessionize_config(source, timeout, mode, user_column, platform_column,
         timestamp_column, event_id_column, event_name_column, page_title_column,
         screen_name_column, engagement_column, session_id_column, session_duration_column,
-        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views,
+        session_start_column, time_zone);
     SELECT * INTO q FROM @extschema@.sessionize_qualify(view_name, default_nsp);
     v := pg_catalog.format('%I.%I', q.nsp, q.rel);
     EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = true) AS %s',
                               v, @extschema@.sessionize_view_sql(source, cfg));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v, pg_catalog.format(
-        'Clickstream sessions of %s (mirror of AWS Clickstream clickstream_session_view), %s mode, timeout %s; one row per session of each (user_pseudo_id, platform). Made by sessionize %s.',
-        source, cfg->>'mode', timeout, @extschema@.sessionize_version()));
-    PERFORM @extschema@.sessionize_comment_columns(v, cfg->>'mode');
+        'Clickstream sessions of %s (mirror of AWS Clickstream clickstream_session_view), %s mode, timeout %s, time zone %s; one row per session of each (user_pseudo_id, platform). Made by sessionize %s.',
+        source, cfg->>'mode', timeout, cfg->>'time_zone', @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(v, cfg->>'mode', cfg->>'time_zone');
     IF dashboards THEN
         PERFORM @extschema@.sessionize_create_dashboards(v, q.nsp, q.rel, timeout,
-            struggling_sessions, struggling_seconds);
+            struggling_sessions, struggling_seconds, source, cfg);
     END IF;
     RETURN v::regclass;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_create_session_view(name, regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_view(name, regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text, text) IS
     'Internal: create_session_view() with the schema for an unqualified view name.';
 
 CREATE FUNCTION @extschema@.create_session_view(
@@ -574,15 +487,17 @@ CREATE FUNCTION @extschema@.create_session_view(
     engaged_views integer DEFAULT 2,
     struggling_sessions integer DEFAULT 3,
     struggling_seconds numeric DEFAULT 30,
-    dashboards boolean DEFAULT true)
+    dashboards boolean DEFAULT true,
+    session_start_column text DEFAULT 'session_start_time_msec',
+    time_zone text DEFAULT 'UTC')
 RETURNS regclass LANGUAGE sql AS $$
     SELECT @extschema@.sessionize_create_session_view(pg_catalog.current_schema(),
         source, view_name, timeout, mode, user_column, platform_column, timestamp_column,
         event_id_column, event_name_column, page_title_column, screen_name_column,
         engagement_column, session_id_column, session_duration_column, view_events,
         engagement_events, excluded_events, engaged_duration, engaged_views,
-        struggling_sessions, struggling_seconds, dashboards)
+        struggling_sessions, struggling_seconds, dashboards, session_start_column, time_zone)
 $$;
-COMMENT ON FUNCTION @extschema@.create_session_view(regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
-    'Creates the clickstream session view (the 13 columns of AWS Clickstream clickstream_session_view) over an event table, and its dashboard views <view>_daily, _length_distribution, _users, _engagement, _entry_exit, _concluded.';
+COMMENT ON FUNCTION @extschema@.create_session_view(regclass, text, interval, text, text, text, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text, text) IS
+    'Creates the clickstream session view (the 13 columns of AWS Clickstream clickstream_session_view) over an event table, and its dashboard views <view>_daily, _length_distribution, _users, _engagement, _entry_exit, _pages, _concluded.';
 

@@ -289,7 +289,7 @@ CREATE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
     event_name_column text, page_title_column text, screen_name_column text,
     engagement_column text, view_events text[], engagement_events text[],
     excluded_events text[], engaged_duration interval, engaged_views integer,
-    struggling_sessions integer, struggling_seconds numeric, dashboards boolean)
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean, time_zone text)
 RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
@@ -306,7 +306,8 @@ BEGIN
     cfg := @extschema@.sessionize_config(source, timeout, 'computed', user_column, platform_column,
         timestamp_column, event_id_column, event_name_column, page_title_column,
         screen_name_column, engagement_column, NULL, NULL,
-        view_events, engagement_events, excluded_events, engaged_duration, engaged_views);
+        view_events, engagement_events, excluded_events, engaged_duration, engaged_views,
+        NULL, time_zone);
     PERFORM @extschema@.sessionize_check_column_types(source, cfg);
     SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
     -- the triggers on the source outlive a session: both must be permanent
@@ -323,21 +324,14 @@ BEGIN
     -- a (user, platform) starts at a distinct time, so (session_id,
     -- platform) is a key; refreshes delete the rows they replace before
     -- inserting new ones, so a unique index holds at every statement.
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (
-            session_id text, user_pseudo_id text, platform text,
-            session_duration bigint, session_views bigint,
-            engaged_session integer, bounced_session integer,
-            session_start_timestamp bigint, session_engagement_time bigint,
-            session_date timestamp, session_date_hour timestamp,
-            entry_view text, exit_view text)$s$, t);
+    EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
     EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT', t);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
-        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
-        source, timeout, ext, @extschema@.sessionize_version()));
-    PERFORM @extschema@.sessionize_comment_columns(t, 'computed');
+        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
+        source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
 
     -- bookkeeping: a mergeable state per (user, platform), captured events
     -- not yet merged, partitions to recompute, and the configuration.
@@ -389,12 +383,14 @@ BEGIN
     EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', p.dirty_table);
     PERFORM @extschema@.refresh_session_table(t::regclass);
     IF dashboards THEN
+        -- no page report: it reads the source's events, and a view over the
+        -- source would forbid changing its columns' types
         PERFORM @extschema@.sessionize_create_dashboards(t, q.nsp, q.rel, timeout,
-            struggling_sessions, struggling_seconds);
+            struggling_sessions, struggling_seconds, NULL, cfg);
     END IF;
     RETURN t::regclass;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text) IS
     'Internal: create_session_table() with the schema for an unqualified table name.';
 
 CREATE FUNCTION @extschema@.create_session_table(
@@ -416,13 +412,15 @@ CREATE FUNCTION @extschema@.create_session_table(
     engaged_views integer DEFAULT 2,
     struggling_sessions integer DEFAULT 3,
     struggling_seconds numeric DEFAULT 30,
-    dashboards boolean DEFAULT true)
+    dashboards boolean DEFAULT true,
+    time_zone text DEFAULT 'UTC')
 RETURNS regclass LANGUAGE sql AS $$
     SELECT @extschema@.sessionize_create_session_table(pg_catalog.current_schema(),
         source, table_name, timeout, user_column, platform_column, timestamp_column,
         event_id_column, event_name_column, page_title_column, screen_name_column,
         engagement_column, view_events, engagement_events, excluded_events,
-        engaged_duration, engaged_views, struggling_sessions, struggling_seconds, dashboards)
+        engaged_duration, engaged_views, struggling_sessions, struggling_seconds, dashboards,
+        time_zone)
 $$;
-COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean) IS
+COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text) IS
     'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes; a refresh merges new events into stored session states.';

@@ -78,7 +78,7 @@ BEGIN
         'input', @extschema@.sessionize_input_sql(t.src, t.cfg),
         'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
         'timeout', pg_catalog.quote_literal(t.cfg->>'timeout') || '::interval',
-        'columns', @extschema@.sessionize_columns_sql(),
+        'columns', @extschema@.sessionize_columns_sql(t.cfg),
         'windows', 'pg_temp.sessionize_refresh_windows');
 
     -- the session rows to replace, and the states to read the new ones
