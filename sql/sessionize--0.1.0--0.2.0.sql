@@ -2067,6 +2067,119 @@ $$;
 COMMENT ON FUNCTION @extschema@.create_live_session_report(regclass, text, interval, interval, text, text, text, text, text, text, text[], text[], text, text, text, text, text, text, text, text, text, text[], text[], text[], text[], text[], text[], text[], text[], text[], text[], boolean) IS
     'Creates the live-session (webinar) report over a table of viewer events: views <report>_events, _viewer_states, _summary, _timeline, _viewers, _polls, _recordings, _countries, _devices (and _friendly companions with descriptive headers); returns them.';
 
+-- Comments of the objects defined in C, as 0.2.0 words them.
+COMMENT ON FUNCTION @extschema@.session_number(timestamptz, interval, interval, text, text, boolean, boolean) IS
+    'Session number (1, 2, 3 ...) of each event within its window partition; NULL for excluded events and NULL timestamps.';
+COMMENT ON FUNCTION @extschema@.session_number(timestamp, interval, interval, text, text, boolean, boolean) IS
+    'Session number (1, 2, 3 ...) of each event within its window partition; NULL for excluded events and NULL timestamps. Timestamp without time zone is read as UTC.';
+COMMENT ON FUNCTION @extschema@.session_number(bigint, interval, interval, text, text, boolean, boolean) IS
+    'Session number (1, 2, 3 ...) of each event within its window partition; NULL for excluded events and NULL timestamps. Timestamps are epoch milliseconds.';
+COMMENT ON FUNCTION @extschema@.session_start(timestamptz, interval, interval, text, text, boolean, boolean) IS
+    'Time of the first counted event of the session each event belongs to; NULL for excluded events and NULL timestamps.';
+COMMENT ON FUNCTION @extschema@.session_start(timestamp, interval, interval, text, text, boolean, boolean) IS
+    'Time of the first counted event of the session each event belongs to; NULL for excluded events and NULL timestamps. Timestamp without time zone is read as UTC.';
+COMMENT ON FUNCTION @extschema@.session_start(bigint, interval, interval, text, text, boolean, boolean) IS
+    'Time of the first counted event of the session each event belongs to; NULL for excluded events and NULL timestamps. Epoch milliseconds in, epoch milliseconds out.';
+COMMENT ON FUNCTION @extschema@.session_id(text, timestamptz, interval, interval, text, text, boolean, boolean) IS
+    'Session id <key>-YYYYMMDD-HH24MISSMS of the session start in UTC for each event; NULL for excluded events, NULL timestamps and a NULL key.';
+COMMENT ON FUNCTION @extschema@.session_id(text, timestamp, interval, interval, text, text, boolean, boolean) IS
+    'Session id <key>-YYYYMMDD-HH24MISSMS of the session start in UTC for each event; NULL for excluded events, NULL timestamps and a NULL key. Timestamp without time zone is read as UTC.';
+COMMENT ON FUNCTION @extschema@.session_id(text, bigint, interval, interval, text, text, boolean, boolean) IS
+    'Session id <key>-YYYYMMDD-HH24MISSMS of the session start in UTC for each event; NULL for excluded events, NULL timestamps and a NULL key. Timestamps are epoch milliseconds.';
+COMMENT ON FUNCTION @extschema@.session_split_reason(timestamptz, interval, interval, text, text, boolean, boolean) IS
+    'Why the session starts (first, timeout, max_duration, day, key, start_event) on the event that starts it; NULL on the others.';
+COMMENT ON FUNCTION @extschema@.session_split_reason(timestamp, interval, interval, text, text, boolean, boolean) IS
+    'Why the session starts (first, timeout, max_duration, day, key, start_event) on the event that starts it; NULL on the others. Timestamp without time zone is read as UTC.';
+COMMENT ON FUNCTION @extschema@.session_split_reason(bigint, interval, interval, text, text, boolean, boolean) IS
+    'Why the session starts (first, timeout, max_duration, day, key, start_event) on the event that starts it; NULL on the others. Timestamps are epoch milliseconds.';
+COMMENT ON FUNCTION @extschema@.sessionize_session_id(text, timestamptz) IS
+    'Internal: key || ''-YYYYMMDD-HH24MISSMS'' of a session start in UTC, as session_id() makes it.';
+COMMENT ON TYPE @extschema@.sessionstate IS
+    'The sessions of one partition with their metrics, under one set of rules: built by session_agg, merged by session_merge, read by sessions(). Text form: hexadecimal.';
+COMMENT ON FUNCTION @extschema@.sessionize_state_from_bytea(bytea) IS
+    'Cast support: validates bytes as a session state.';
+COMMENT ON TYPE @extschema@.sessionrules IS
+    'Session rules for session_agg beyond the timeout; build it with session_rules().';
+COMMENT ON FUNCTION @extschema@.session_rules(interval, text, interval, integer) IS
+    'Rules for session_agg: maximum session length, time zone whose midnight splits sessions, and the engaged-session thresholds (duration greater than engaged_duration, or at least engaged_views views).';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval, text, bigint) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval, text, bigint, text, @extschema@.sessionrules) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamptz, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint, text, @extschema@.sessionrules) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_transfn(internal, timestamp, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS 'session_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_merge_transfn(internal, @extschema@.sessionstate) IS 'session_merge support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_combinefn(internal, internal) IS 'session_agg support: combines partial states of parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_merge_combinefn(internal, internal) IS 'session_merge support: combines partial states of parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_serialfn(internal) IS 'session_agg and session_merge support: state to bytes for parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_deserialfn(bytea, internal) IS 'session_agg and session_merge support: bytes to state, validated.';
+COMMENT ON FUNCTION @extschema@.sessionize_agg_finalfn(internal) IS 'session_agg and session_merge support: the storable sessionstate.';
+COMMENT ON FUNCTION @extschema@.sessionstate_in(cstring) IS 'sessionstate text input (hexadecimal), validated.';
+COMMENT ON FUNCTION @extschema@.sessionstate_out(@extschema@.sessionstate) IS 'sessionstate text output (hexadecimal).';
+COMMENT ON FUNCTION @extschema@.sessionstate_recv(internal) IS 'sessionstate binary input, validated.';
+COMMENT ON FUNCTION @extschema@.sessionstate_send(@extschema@.sessionstate) IS 'sessionstate binary output.';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamptz, interval) IS
+    'Sessions of the aggregated events (one partition) under an inactivity timeout, as a mergeable sessionstate.';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamptz, interval, text, bigint) IS
+    'Sessions with view and engagement metrics: a non-NULL view_name marks a page/screen view; NULL engagement_ms counts as 0.';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamptz, interval, text, bigint, text, @extschema@.sessionrules) IS
+    'Sessions under session_rules() (max_duration, day_boundary, engaged thresholds); event_id breaks ties of equal timestamps for entry and exit views.';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamptz, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS
+    'Sessions under every rule: also a new session when split_key changes or on a start_event. Keeps the events (memory grows with them).';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval) IS
+    'Sessions of the aggregated events (one partition) under an inactivity timeout, as a mergeable sessionstate. Timestamp without time zone is read as UTC.';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval, text, bigint) IS
+    'Sessions with view and engagement metrics: a non-NULL view_name marks a page/screen view; NULL engagement_ms counts as 0. Timestamp without time zone is read as UTC.';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval, text, bigint, text, @extschema@.sessionrules) IS
+    'Sessions under session_rules() (max_duration, day_boundary, engaged thresholds); event_id breaks ties of equal timestamps for entry and exit views. Timestamp without time zone is read as UTC.';
+COMMENT ON AGGREGATE @extschema@.session_agg(timestamp, interval, text, bigint, text, @extschema@.sessionrules, text, boolean) IS
+    'Sessions under every rule: also a new session when split_key changes or on a start_event. Keeps the events (memory grows with them). Timestamp without time zone is read as UTC.';
+COMMENT ON AGGREGATE @extschema@.session_merge(@extschema@.sessionstate) IS
+    'Merge session states of one partition: the sessions of the union of their events (late events extend or bridge sessions).';
+COMMENT ON FUNCTION @extschema@.session_merge(@extschema@.sessionstate, @extschema@.sessionstate) IS
+    'The sessions of the union of both states'' events; NULL on one side returns the other.';
+COMMENT ON FUNCTION @extschema@.sessions(@extschema@.sessionstate) IS
+    'One row per session of the state, in start order, with its metrics (docs/semantics.md, Metrics).';
+COMMENT ON FUNCTION @extschema@.session_count(@extschema@.sessionstate) IS
+    'Number of sessions in the state.';
+COMMENT ON FUNCTION @extschema@.session_event_count(@extschema@.sessionstate) IS
+    'Number of counted events in the state.';
+COMMENT ON TYPE @extschema@.viewingstate IS
+    'The time covered by one viewer''s heartbeats, and the part covered by engaged heartbeats, as sorted disjoint spans: built by viewing_agg, merged by viewing_merge. Text form: hexadecimal.';
+COMMENT ON FUNCTION @extschema@.viewingstate_in(cstring) IS 'viewingstate text input (hexadecimal), validated.';
+COMMENT ON FUNCTION @extschema@.viewingstate_out(@extschema@.viewingstate) IS 'viewingstate text output (hexadecimal).';
+COMMENT ON FUNCTION @extschema@.viewingstate_recv(internal) IS 'viewingstate binary input, validated.';
+COMMENT ON FUNCTION @extschema@.viewingstate_send(@extschema@.viewingstate) IS 'viewingstate binary output.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_from_bytea(bytea) IS
+    'Cast support: validates bytes as a viewing state.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_transfn(internal, timestamptz, interval, boolean) IS 'viewing_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_transfn(internal, timestamp, interval, boolean) IS 'viewing_agg support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_merge_transfn(internal, @extschema@.viewingstate) IS 'viewing_merge support: transition function.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_combinefn(internal, internal) IS 'viewing_agg and viewing_merge support: combines partial states of parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_serialfn(internal) IS 'viewing_agg and viewing_merge support: state to bytes for parallel workers.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_deserialfn(bytea, internal) IS 'viewing_agg and viewing_merge support: bytes to state, validated.';
+COMMENT ON FUNCTION @extschema@.sessionize_viewing_finalfn(internal) IS 'viewing_agg and viewing_merge support: the storable viewingstate.';
+COMMENT ON AGGREGATE @extschema@.viewing_agg(timestamptz, interval, boolean) IS
+    'Viewing time of heartbeats: each covers [ts, ts + heartbeat); the union of covered time, and the union covered by engaged heartbeats (NULL engaged counts as not engaged). NULL ts skips the row.';
+COMMENT ON AGGREGATE @extschema@.viewing_agg(timestamp, interval, boolean) IS
+    'Viewing time of heartbeats; timestamp without time zone is read as UTC.';
+COMMENT ON AGGREGATE @extschema@.viewing_merge(@extschema@.viewingstate) IS
+    'Merge viewing states: the viewing time of the union of their heartbeats.';
+COMMENT ON FUNCTION @extschema@.viewing_merge(@extschema@.viewingstate, @extschema@.viewingstate) IS
+    'The viewing time of the union of both states'' heartbeats; NULL on one side returns the other.';
+COMMENT ON FUNCTION @extschema@.viewing_seconds(@extschema@.viewingstate) IS
+    'Seconds of viewing time: the measure of the union of the heartbeats'' spans.';
+COMMENT ON FUNCTION @extschema@.engaged_seconds(@extschema@.viewingstate) IS
+    'Seconds of engaged time: the measure of the union of the engaged heartbeats'' spans.';
+COMMENT ON FUNCTION @extschema@.viewing_start(@extschema@.viewingstate) IS
+    'First instant of viewing time (the earliest heartbeat).';
+COMMENT ON FUNCTION @extschema@.viewing_end(@extschema@.viewingstate) IS
+    'End of viewing time: the latest heartbeat plus its period.';
+COMMENT ON FUNCTION @extschema@.viewing_buckets(@extschema@.viewingstate, timestamptz, interval) IS
+    'Viewing and engaged seconds per time bucket of the given width, aligned on origin as date_bin() aligns; only buckets with viewing time, in time order.';
+
 -- Session tables made by 0.1.0.  Their capture functions were executable by
 -- PUBLIC, which let any role run them from a trigger of its own (issue 11):
 -- PUBLIC loses that right here.  They keep capturing as before, and their
