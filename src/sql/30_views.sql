@@ -78,7 +78,8 @@ COMMENT ON FUNCTION @extschema@.sessionize_name(name, text, text) IS
     'Internal: a generated object name (relation name and suffix), checked to fit 63 bytes.';
 
 -- A timestamp column as a timestamptz expression over alias "e":
--- timestamp is read as UTC, bigint as epoch milliseconds.
+-- timestamp is read as UTC, bigint as epoch milliseconds; infinite and
+-- out-of-range values are NULL (docs/semantics.md, Bad input).
 CREATE FUNCTION @extschema@.sessionize_ts_sql(src regclass, col text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -86,12 +87,16 @@ DECLARE
 BEGIN
     SELECT atttypid::regtype INTO ts_type FROM pg_catalog.pg_attribute
     WHERE attrelid = src AND attname = col AND attnum > 0 AND NOT attisdropped;
+    -- infinite or out-of-range times become NULL, which leaves the event
+    -- out: one bad row must not make every query or refresh fail
     IF ts_type = 'timestamp with time zone'::regtype THEN
-        RETURN pg_catalog.format('e.%I', col);
+        RETURN pg_catalog.format('CASE WHEN pg_catalog.isfinite(e.%1$I) THEN e.%1$I END', col);
     ELSIF ts_type = 'timestamp without time zone'::regtype THEN
-        RETURN pg_catalog.format('(e.%I AT TIME ZONE ''UTC'')', col);
+        RETURN pg_catalog.format('CASE WHEN pg_catalog.isfinite(e.%1$I) THEN e.%1$I AT TIME ZONE ''UTC'' END', col);
     ELSIF ts_type = 'bigint'::regtype THEN
-        RETURN pg_catalog.format('(timestamptz ''epoch'' + e.%I * interval ''1 millisecond'')', col);
+        -- milliseconds from 4684 BC to 293,000 AD, within timestamptz's range
+        RETURN pg_catalog.format('CASE WHEN e.%1$I BETWEEN -210000000000000 AND 9200000000000000 '
+                                 'THEN timestamptz ''epoch'' + e.%1$I * interval ''1 millisecond'' END', col);
     END IF;
     RAISE EXCEPTION 'column "%" has type %, not a timestamp', col, ts_type
         USING ERRCODE = 'datatype_mismatch',

@@ -94,12 +94,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_parts(regclass) IS
     'Internal: the bookkeeping tables of a session table.';
 
--- The type of each mapped column of src, {"user_column": "text", ...}: what
--- the capture functions were generated for.  A dropped or retyped column
--- changes it.
+-- The type (and collation) of each mapped column of src, {"user_column":
+-- "text COLLATE \"default\"", ...}: what the capture functions were
+-- generated for.  A dropped, retyped or recollated column changes it.
 CREATE FUNCTION @extschema@.sessionize_column_types(src regclass, cfg jsonb) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(pg_catalog.jsonb_object_agg(k.key, pg_catalog.format_type(a.atttypid, NULL)), '{}')
+    SELECT coalesce(pg_catalog.jsonb_object_agg(k.key, pg_catalog.format_type(a.atttypid, NULL)
+               || CASE WHEN a.attcollation <> 0 THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END), '{}')
     FROM pg_catalog.jsonb_each_text(cfg) k
     JOIN pg_catalog.pg_attribute a
       ON a.attrelid = src AND a.attname = k.value AND a.attnum > 0 AND NOT a.attisdropped
@@ -143,6 +144,20 @@ BEGIN
                   DETAIL = pg_catalog.format('Capture runs with the rights of the role making the session table and casts the column; type %s (owned by %s) could run that role''s code with them.', bad.typ, bad.owner),
                   HINT = 'Map columns of built-in types, or of types owned by a superuser or by you.';
     END IF;
+    -- keys compare by equality in the incremental path and by grouping in a
+    -- rebuild: both must tell 'u1' and 'U1' apart the same way
+    SELECT k.value AS col, l.collname AS typ INTO bad
+    FROM pg_catalog.jsonb_each_text(cfg) k
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = src AND a.attname = k.value AND a.attnum > 0 AND NOT a.attisdropped
+    JOIN pg_catalog.pg_collation l ON l.oid = a.attcollation
+    WHERE k.key LIKE '%\_column' AND NOT l.collisdeterministic
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column "%" of % has the nondeterministic collation %, which a session table cannot capture', bad.col, src, bad.typ
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Map a column with a deterministic collation (for example a generated column with COLLATE "C").';
+    END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_check_column_types(regclass, jsonb) IS
     'Internal: refuses mapped columns whose casts could run another role''s code in capture.';
@@ -173,11 +188,79 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_capture_guard(regclass, jsonb, oid, name, text, text, text, text, name) IS
     'Internal: checks that a capture function runs as its own trigger, and that the mapped columns kept their types.';
 
--- (Re)creates the capture functions and triggers of a session table from
--- its configuration, recording the mapped columns' types and the version.
--- create_session_table() calls it, and so does the upgrade from 0.1.0.
-CREATE FUNCTION @extschema@.sessionize_install_capture(session_table regclass) RETURNS void
+-- A source a session table can capture, checked when it is made and at
+-- every refresh: a plain or partitioned table (an owner may turn an empty
+-- table into a view, whose rules would run as whoever refreshes), without
+-- inheritance children (rows inserted into a child fire no trigger of the
+-- parent).
+CREATE FUNCTION @extschema@.sessionize_check_source(src regclass) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = src) IS DISTINCT FROM 'r'
+       AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = src) IS DISTINCT FROM 'p' THEN
+        RAISE EXCEPTION '% is not a table', src
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'A session table captures changes with triggers on a table; over a view, use create_session_view().';
+    END IF;
+    IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = src) = 'r'
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = src) THEN
+        RAISE EXCEPTION 'table % has inheritance children', src
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Rows inserted into a child table fire no trigger of its parent, so a session table would miss them.',
+                  HINT = 'Use a partitioned table, or create_session_view().';
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_check_source(regclass) IS
+    'Internal: checks that a session table''s source is a table it can capture.';
+
+-- Takes away every right on a generated object but its owner's: whatever
+-- default privileges gave (ALTER DEFAULT PRIVILEGES), and PUBLIC's.  For
+-- the bookkeeping tables (raw captured events) and capture functions.
+CREATE FUNCTION @extschema@.sessionize_revoke_grants(kind text, obj text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    grantee oid;
+BEGIN
+    FOR grantee IN
+        SELECT DISTINCT a.grantee
+        FROM (SELECT CASE kind WHEN 'FUNCTION' THEN p.proacl END AS acl, p.proowner AS owner
+              FROM pg_catalog.pg_proc p WHERE kind = 'FUNCTION' AND p.oid = pg_catalog.to_regprocedure(obj || '()')
+              UNION ALL
+              SELECT c.relacl, c.relowner FROM pg_catalog.pg_class c
+              WHERE kind = 'TABLE' AND c.oid = pg_catalog.to_regclass(obj)) o
+        CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) a
+        WHERE a.grantee <> o.owner AND a.grantee <> 0
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s %s%s FROM %s', kind, obj,
+            CASE kind WHEN 'FUNCTION' THEN '()' ELSE '' END, grantee::regrole);
+    END LOOP;
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s %s%s FROM PUBLIC', kind, obj,
+        CASE kind WHEN 'FUNCTION' THEN '()' ELSE '' END);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_revoke_grants(text, text) IS
+    'Internal: revokes every right on a generated table or function from every role but its owner.';
+
+-- The unique key of a session table: a session of a (user, platform) starts
+-- at a distinct time, so (session_id, platform) is a key; rows of events
+-- without a user have no session_id and are left out of it.
+CREATE FUNCTION @extschema@.sessionize_make_unique_key(session_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE pg_catalog.format(
+        'CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT WHERE session_id IS NOT NULL',
+        session_table);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_make_unique_key(regclass) IS
+    'Internal: the unique index on (session_id, platform) of a session table.';
+
+-- Creates the capture functions and triggers of a session table from its
+-- configuration, recording the mapped columns' types and the version.
+-- create_session_table() calls it with replace false: a function of that
+-- name already there (another role could have made it, and would own it)
+-- is an error.  upgrade_session_table() replaces the functions, but only
+-- those the caller owns.
+CREATE FUNCTION @extschema@.sessionize_install_capture(session_table regclass, replace boolean DEFAULT false)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
     p record;
@@ -236,26 +319,33 @@ END$b$
     INSERT INTO {dirty} (everything) VALUES (true);
     RETURN NULL;
 END$b$ END, pieces);
+        IF replace AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc f
+                               WHERE f.oid = pg_catalog.to_regprocedure(c.function_name || '()')
+                                 AND f.proowner <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)) THEN
+            RAISE EXCEPTION 'function %() is not owned by %', c.function_name, CURRENT_USER
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Run it as the owner of the session table and its capture functions.';
+        END IF;
         EXECUTE pg_catalog.format(
-            'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql '
+            'CREATE %s FUNCTION %s() RETURNS trigger LANGUAGE plpgsql '
             'SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
-            c.function_name, body);
+            CASE WHEN replace THEN 'OR REPLACE' ELSE '' END, c.function_name, body);
         -- only the trigger runs it: firing a trigger checks no EXECUTE right
-        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', c.function_name);
+        PERFORM @extschema@.sessionize_revoke_grants('FUNCTION', c.function_name);
         EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', c.function_name,
             pg_catalog.format('sessionize %s: captures %ss on %s for %s.',
                               cfg->>'version', op, src, session_table));
         EXECUTE pg_catalog.format(
-            'CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-            c.trigger_name, pg_catalog.upper(op), src,
+            'CREATE %s TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            CASE WHEN replace THEN 'OR REPLACE' ELSE '' END, c.trigger_name, pg_catalog.upper(op), src,
             CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
                     WHEN 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
                     WHEN 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
                     ELSE '' END, c.function_name);
     END LOOP;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_install_capture(regclass) IS
-    'Internal: (re)creates the capture functions and triggers of a session table.';
+COMMENT ON FUNCTION @extschema@.sessionize_install_capture(regclass, boolean) IS
+    'Internal: creates (or, for an upgrade, replaces) the capture functions and triggers of a session table.';
 
 -- Makes a session table made by an older release as this release makes it:
 -- its capture functions and triggers, and its unique key.  The data is
@@ -264,20 +354,25 @@ CREATE FUNCTION @extschema@.upgrade_session_table(session_table regclass) RETURN
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p record;
+    t text;
 BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
         RAISE EXCEPTION '% is not a session table', session_table
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM @extschema@.sessionize_install_capture(session_table);
+    PERFORM @extschema@.sessionize_install_capture(session_table, true);
+    FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
+        PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
+    END LOOP;
     IF NOT EXISTS (
         SELECT 1 FROM pg_catalog.pg_index i
         WHERE i.indrelid = session_table AND i.indisunique
-          AND i.indkey::int2[] = (SELECT pg_catalog.array_agg(a.attnum ORDER BY k.ord)
-                                  FROM pg_catalog.unnest(ARRAY['session_id', 'platform']) WITH ORDINALITY k(col, ord)
-                                  JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attname = k.col)) THEN
-        EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT', session_table);
+          AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY k.ord)
+               FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attnum = k.attnum)
+              = ARRAY['session_id', 'platform']) THEN
+        PERFORM @extschema@.sessionize_make_unique_key(session_table);
     END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.upgrade_session_table(regclass) IS
@@ -298,11 +393,7 @@ DECLARE
     t text;
     p record;
 BEGIN
-    IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '% is not a table', source
-            USING ERRCODE = 'wrong_object_type',
-                  HINT = 'A session table captures changes with triggers on a table; over a view, use create_session_view().';
-    END IF;
+    PERFORM @extschema@.sessionize_check_source(source);
     cfg := @extschema@.sessionize_config(source, timeout, 'computed', user_column, platform_column,
         timestamp_column, event_id_column, event_name_column, page_title_column,
         screen_name_column, engagement_column, NULL, NULL,
@@ -327,7 +418,7 @@ BEGIN
     EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
-    EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (session_id, platform) NULLS NOT DISTINCT', t);
+    PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
         'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
         source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
@@ -373,6 +464,11 @@ BEGIN
         'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,
         'sessionize bookkeeping: how the session table is built from its source.');
+    -- the bookkeeping holds raw events: no default privilege reaches it
+    PERFORM @extschema@.sessionize_revoke_grants('TABLE', p.state_table);
+    PERFORM @extschema@.sessionize_revoke_grants('TABLE', p.delta_table);
+    PERFORM @extschema@.sessionize_revoke_grants('TABLE', p.dirty_table);
+    PERFORM @extschema@.sessionize_revoke_grants('TABLE', p.config_table);
 
     -- capture changes of the source.  The triggers are created before the
     -- first build: creating them locks out writers of the source until this

@@ -6,10 +6,13 @@
 -- as it consumes them.
 ------------------------------------------------------------------------------
 
--- A session table's bookkeeping, source and configuration, checked: the
--- source still exists, its mapped columns kept their types, and no row
--- security hides rows of it from the caller (a refresh would then build
--- from part of the source).
+-- A session table's bookkeeping, source and configuration, checked for a
+-- refresh (docs/security.md): the caller owns the session table and its
+-- bookkeeping (a trigger another owner put on them would run with the
+-- caller's rights); the source still exists, is still a table and still
+-- has its capture triggers, enabled; its mapped columns kept their types;
+-- and no row security hides rows of it from the caller (a refresh would
+-- then build from part of the source).
 CREATE FUNCTION @extschema@.sessionize_session_table(session_table regclass,
     OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
     OUT dirty_table text, OUT config_table text, OUT src regclass, OUT cfg jsonb)
@@ -25,11 +28,34 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Create one with create_session_table().';
     END IF;
+    SELECT c.relname INTO k FROM pg_catalog.pg_class c
+    WHERE c.oid IN (session_table, pg_catalog.to_regclass(state_table), pg_catalog.to_regclass(delta_table),
+                    pg_catalog.to_regclass(dirty_table), pg_catalog.to_regclass(config_table))
+      AND c.relowner <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'only the owner of session table % may refresh it', session_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Role %s does not own %s.', CURRENT_USER, k),
+                  HINT = 'Refresh as the owner of the session table and its bookkeeping tables (SET ROLE, or schedule the pg_cron job as that role).';
+    END IF;
     EXECUTE pg_catalog.format('SELECT source, config FROM %s', config_table) INTO src, cfg;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = src) THEN
         RAISE EXCEPTION 'the source of session table % no longer exists', session_table
             USING ERRCODE = 'undefined_table',
                   HINT = pg_catalog.format('Drop the session table with drop_session_table(%L).', session_table::text);
+    END IF;
+    PERFORM @extschema@.sessionize_check_source(src);
+    SELECT pg_catalog.string_agg(n.trigger_name, ', ') INTO k
+    FROM pg_catalog.unnest(ARRAY['insert', 'update', 'delete', 'truncate']) o(op)
+    CROSS JOIN LATERAL @extschema@.sessionize_capture_names(nsp, rel, o.op) n
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+                      WHERE g.tgrelid = src AND g.tgname = n.trigger_name AND g.tgenabled <> 'D');
+    IF k IS NOT NULL THEN
+        RAISE EXCEPTION 'the capture triggers of session table % are missing or disabled on %', session_table, src
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Missing or disabled: %s.', k),
+                  HINT = pg_catalog.format('Changes were not captured.  Make the table again: drop_session_table(%L), then create_session_table().', session_table::text);
     END IF;
     now_types := @extschema@.sessionize_column_types(src, cfg);
     IF cfg->'types' IS NULL OR now_types <> cfg->'types' THEN
@@ -52,6 +78,26 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_session_table(regclass) IS
     'Internal: the bookkeeping, source and configuration of a session table, checked for a refresh.';
 
+-- The sessionize version recorded in a session table's configuration (NULL
+-- for one made by 0.1.0, which recorded none).
+CREATE FUNCTION @extschema@.sessionize_made_by(session_table regclass) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p record;
+    v text;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Create one with create_session_table().';
+    END IF;
+    EXECUTE pg_catalog.format('SELECT config->>%L FROM %s', 'version', p.config_table) INTO v;
+    RETURN v;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_made_by(regclass) IS
+    'Internal: the sessionize version that made a session table (NULL: 0.1.0).';
+
 CREATE FUNCTION @extschema@.refresh_session_table(session_table regclass)
 RETURNS bigint LANGUAGE plpgsql
 -- JIT compiles every statement whose estimated cost is high, which a
@@ -64,6 +110,12 @@ DECLARE
     rebuild boolean;
     processed bigint;
 BEGIN
+    -- a session table made by 0.1.0 (its configuration has no version) is
+    -- first made as this release makes it (guarded capture functions)
+    IF @extschema@.sessionize_made_by(session_table) IS NULL THEN
+        RAISE NOTICE 'session table % was made by sessionize 0.1.0: upgrading it first', session_table;
+        PERFORM @extschema@.upgrade_session_table(session_table);
+    END IF;
     SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
     -- one refresh at a time per table; readers are not blocked
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
@@ -85,15 +137,16 @@ BEGIN
     -- from, pass from the statement that consumes the captured changes to
     -- the two that delete and insert session rows (in that order, so that a
     -- unique key on the session table holds at every step)
-    IF pg_catalog.to_regclass('pg_temp.sessionize_refresh_windows') IS NULL THEN
-        EXECUTE @extschema@.sessionize_fill($s$
-            CREATE TEMP TABLE sessionize_refresh_windows (
-                user_pseudo_id text, platform text, del boolean NOT NULL,
-                lo bigint, hi bigint, lo_ts timestamptz, hi_ts timestamptz,
-                state {ext}.sessionstate) ON COMMIT DROP$s$, pieces);
-    ELSE
-        TRUNCATE pg_temp.sessionize_refresh_windows;
+    -- (made anew at every refresh: a table of that name made earlier in the
+    -- session could carry triggers of whoever made it)
+    IF pg_catalog.to_regclass('pg_temp.sessionize_refresh_windows') IS NOT NULL THEN
+        DROP TABLE pg_temp.sessionize_refresh_windows;
     END IF;
+    EXECUTE @extschema@.sessionize_fill($s$
+        CREATE TEMP TABLE sessionize_refresh_windows (
+            user_pseudo_id text, platform text, del boolean NOT NULL,
+            lo bigint, hi bigint, lo_ts timestamptz, hi_ts timestamptz,
+            state {ext}.sessionstate) ON COMMIT DROP$s$, pieces);
 
     -- merge the new events into the stored states and recompute the
     -- partitions with updated or deleted events from the source.  One
