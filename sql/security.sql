@@ -306,10 +306,143 @@ SELECT count(*) FROM sec_lr_timeline;
 SELECT max(cardinality(engagement_heatmap)) FROM sec_lr_viewers;
 DROP TABLE sec_live CASCADE;
 
+-- 15. Attacks of the review of the first fix.
+-- a. The source's owner empties her table, drops the capture triggers and
+-- turns it into a view whose rule would run her code as whoever refreshes:
+-- a refresh checks that the source is still a table with its triggers.
+SET ROLE regress_sz_owner;
+CREATE TABLE sec.conv (LIKE sec.events);
+INSERT INTO sec.conv SELECT * FROM sec.events LIMIT 10;
+RESET ROLE;
+SELECT create_session_table('sec.conv', 'sec_conv', dashboards => false) IS NOT NULL AS made;
+SET ROLE regress_sz_owner;
+DROP TRIGGER sec_conv_sessionize_insert ON sec.conv;
+INSERT INTO sec.conv SELECT * FROM sec.events LIMIT 1;
+RESET ROLE;
+SELECT refresh_session_table('sec_conv');
+SET ROLE regress_sz_owner;
+CREATE FUNCTION sec.conv_rows() RETURNS SETOF sec.conv LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO sec.cast_log VALUES (current_user, 'rule');
+    BEGIN EXECUTE 'ALTER ROLE regress_sz_owner SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END;
+    RETURN;
+END $$;
+TRUNCATE sec.conv;
+DROP TRIGGER sec_conv_sessionize_update ON sec.conv;
+DROP TRIGGER sec_conv_sessionize_delete ON sec.conv;
+DROP TRIGGER sec_conv_sessionize_truncate ON sec.conv;
+VACUUM sec.conv;	-- clears the table's "has triggers" flag
+CREATE RULE "_RETURN" AS ON SELECT TO sec.conv DO INSTEAD SELECT * FROM sec.conv_rows();
+RESET ROLE;
+SELECT relkind FROM pg_class WHERE oid = 'sec.conv'::regclass;
+SELECT refresh_session_table('sec_conv');
+SELECT count(*) AS rule_calls FROM sec.cast_log WHERE at = 'rule';
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_sz_owner';
+SELECT drop_session_table('sec_conv');
+
+-- b. The owner of a session table puts a trigger on its bookkeeping that
+-- would make her superuser when a superuser refreshes it (a pg_cron job):
+-- only the owner may refresh.
+CREATE SCHEMA sec_eve AUTHORIZATION regress_sz_eve;
+CREATE TABLE sec_eve.events AS SELECT * FROM sec.events LIMIT 20;
+ALTER TABLE sec_eve.events OWNER TO regress_sz_eve;
+SET ROLE regress_sz_eve;
+SELECT create_session_table('sec_eve.events', 'sec_eve.s', dashboards => false) IS NOT NULL AS made;
+CREATE FUNCTION sec_eve.trap() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN EXECUTE 'ALTER ROLE regress_sz_eve SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER trap AFTER UPDATE ON sec_eve.s_config FOR EACH STATEMENT EXECUTE FUNCTION sec_eve.trap();
+RESET ROLE;
+SELECT refresh_session_table('sec_eve.s');
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_sz_eve';
+-- her own refresh runs her trigger with her own rights only
+SET ROLE regress_sz_eve;
+SELECT refresh_session_table('sec_eve.s');
+RESET ROLE;
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_sz_eve';
+
+-- c. A function made beforehand under the name of a capture function, in a
+-- schema where eve may create: creating the session table fails, and her
+-- function stays hers, not made a SECURITY DEFINER of the superuser.
+CREATE SCHEMA sec_shared;
+GRANT USAGE, CREATE ON SCHEMA sec_shared TO regress_sz_eve;
+SET ROLE regress_sz_eve;
+CREATE FUNCTION sec_shared.s4_capture_insert() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+RESET ROLE;
+SELECT create_session_table('sec.events', 'sec_shared.s4', dashboards => false);
+SELECT p.proowner::regrole AS owner, p.prosecdef FROM pg_proc p WHERE p.oid = 'sec_shared.s4_capture_insert()'::regprocedure;
+SELECT count(*) AS left_over FROM pg_class WHERE relnamespace = 'sec_shared'::regnamespace;
+
+-- d. Events without a user: two sessions of no user on one platform, and
+-- the unique key (their session_id is NULL) holds.
+INSERT INTO sec.events VALUES ('n1', '_page_view', '2026-05-01 01:00', 'Web', NULL, 'P', NULL, NULL),
+                              ('n2', '_page_view', '2026-05-01 03:00', 'Web', NULL, 'P', NULL, NULL);
+SELECT refresh_session_table('sec_sessions') > 0 AS rebuilt;
+SELECT * FROM sec_check();
+SELECT count(*) AS sessions_without_user FROM sec_sessions WHERE user_pseudo_id IS NULL;
+
+-- e. A temporary table made beforehand under the name a refresh uses, with
+-- a trigger of eve's: the refresh makes its own.
+SET ROLE regress_sz_eve;
+CREATE TEMP TABLE sessionize_refresh_windows (user_pseudo_id text, platform text, del boolean,
+    lo bigint, hi bigint, lo_ts timestamptz, hi_ts timestamptz, state bytea);
+CREATE FUNCTION pg_temp.trap() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN EXECUTE 'ALTER ROLE regress_sz_eve SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER trap AFTER INSERT ON pg_temp.sessionize_refresh_windows
+    FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.trap();
+RESET ROLE;
+INSERT INTO sec.events VALUES ('t1', '_page_view', '2026-05-01 05:00', 'Web', 'u5', 'P', NULL, NULL);
+SELECT refresh_session_table('sec_sessions');
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_sz_eve';
+SELECT * FROM sec_check();
+DROP FUNCTION pg_temp.trap();
+
+-- f. Default privileges reach the session table, as an administrator who
+-- set them expects, but never its bookkeeping (raw captured events) nor
+-- its capture functions.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO regress_sz_bi;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO regress_sz_bi;
+SELECT create_session_table('sec.events', 'sec_dp', dashboards => false) IS NOT NULL AS made;
+SELECT c.relname, has_table_privilege('regress_sz_bi', c.oid, 'SELECT') AS bi_reads
+FROM pg_class c WHERE c.relname LIKE 'sec\_dp%' AND c.relkind = 'r' ORDER BY 1;
+SELECT p.proname, has_function_privilege('regress_sz_bi', p.oid, 'EXECUTE') AS bi_executes
+FROM pg_proc p WHERE p.proname LIKE 'sec\_dp\_capture%' ORDER BY 1;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT ON TABLES FROM regress_sz_bi;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM regress_sz_bi;
+SELECT drop_session_table('sec_dp');
+
+-- g. Inheritance children: rows inserted into a child fire no trigger of
+-- the parent, so such sources are refused, when made and when a child
+-- comes later.
+CREATE TABLE sec_parent (LIKE sec.events);
+CREATE TABLE sec_child () INHERITS (sec_parent);
+SELECT create_session_table('sec_parent', 'sec_inh', dashboards => false);
+DROP TABLE sec_child;
+SELECT create_session_table('sec_parent', 'sec_inh', dashboards => false) IS NOT NULL AS made;
+CREATE TABLE sec_child () INHERITS (sec_parent);
+SELECT refresh_session_table('sec_inh');
+DROP TABLE sec_child;
+SELECT drop_session_table('sec_inh');
+DROP TABLE sec_parent;
+
+-- h. A nondeterministic collation on a mapped column ('u1' and 'U1' one
+-- user in a rebuild, two in the incremental path) is refused.
+CREATE COLLATION sec_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE sec_ci_events (LIKE sec.events);
+ALTER TABLE sec_ci_events ALTER COLUMN user_pseudo_id TYPE text COLLATE sec_ci;
+SELECT create_session_table('sec_ci_events', 'sec_ci_s', dashboards => false);
+DROP TABLE sec_ci_events;
+DROP COLLATION sec_ci;
+
 -- cleanup
 SELECT drop_session_table('sec_sessions');
 DROP VIEW sec_ref, sec_typed_view, sec_bc_view;
 DROP TABLE sec_bc;
 DROP FUNCTION sec_check();
-DROP SCHEMA sec, sec_own, sec_open CASCADE;
+DROP SCHEMA sec, sec_own, sec_open, sec_eve, sec_shared CASCADE;
 DROP ROLE regress_sz_eve, regress_sz_owner, regress_sz_loader, regress_sz_bi;
