@@ -124,7 +124,7 @@ fi
 
 # Build dependencies
 need=()
-for p in bison flex gcc make perl bzip2 xz-utils pkg-config libicu-dev; do
+for p in dpkg-dev bison flex gcc make perl bzip2 xz-utils pkg-config libicu-dev; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
