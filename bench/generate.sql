@@ -1,5 +1,5 @@
 -- bench/generate.sql: a synthetic clickstream in the shape of AWS Clickstream's
--- event_v2 table (the columns sessionize reads; see shared spec CLICKSTREAM.md).
+-- event_v2 table (the columns sessionize reads; see docs/clickstream.md).
 --
 --   psql -v users=1000 -v seed=0.42 -f bench/generate.sql
 --

@@ -1,5 +1,5 @@
--- session_agg + sessions(): the worked example of SEMANTICS.md section 8 and
--- every metric of section 6, checked by hand; empty inputs; the readers
+-- session_agg + sessions(): the worked example of docs/semantics.md and
+-- every metric (its section Metrics), checked by hand; empty inputs; the readers
 -- session_count / session_event_count; the text, bytea and binary (COPY)
 -- forms of a state.
 SET timezone = 'UTC';

@@ -1,7 +1,7 @@
 -- Every error a user can cause on the aggregate path (session_agg,
 -- session_rules, session_merge, the sessionstate type and its casts), with
--- its SQLSTATE, message, detail and hint (SEMANTICS.md section 4); then what
--- is NOT an error.
+-- its SQLSTATE, message, detail and hint (docs/semantics.md, Bad input);
+-- then what is NOT an error.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';

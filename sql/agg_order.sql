@@ -1,4 +1,5 @@
--- Order independence and merging (SEMANTICS.md sections 5 and 7): the same
+-- Order independence and merging (docs/semantics.md, Ties, and Merging and
+-- late events): the same
 -- events give byte-identical states whatever their input order, however they
 -- are split into parts and merged back (session_merge aggregate and the
 -- two-argument function, in any order and tree shape); late events extend or

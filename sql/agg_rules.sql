@@ -1,4 +1,4 @@
--- session_agg under the optional rules (SEMANTICS.md section 2): max_duration
+-- session_agg under the optional rules (docs/semantics.md, Rules): max_duration
 -- and day_boundary through session_rules(), split_key and start_event through
 -- the eight-argument overload; the tie-break of entry and exit views on equal
 -- timestamps; per-row timeouts.  Each case is checked by hand, then against

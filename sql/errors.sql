@@ -1,5 +1,5 @@
 -- Every error a user can cause with the session window functions
--- (SEMANTICS.md section 4), with its SQLSTATE, message, detail and hint; then
+-- (docs/semantics.md, Bad input), with its SQLSTATE, message, detail and hint; then
 -- what is NOT an error.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';

@@ -382,7 +382,7 @@ FROM ref_sessionize($$SELECT u, id, 'epoch'::timestamptz + ms * interval '1 ms',
 
 -- The hand-made partitions with every rule (per-event timeout, max_duration
 -- 2 hours, day in UTC, key, start_event, counted), as the C functions see
--- them; these values were checked by hand against SEMANTICS.md.
+-- them; these values were checked by hand against docs/semantics.md.
 SELECT ev.u, id, ev.ts, ev.tmo, quote_nullable(ev.k) AS k, ev.st, ev.c, g.n, g.r, g.sid
 FROM got g JOIN ev USING (id)
 WHERE g.combo = 'l all' AND (ev.u LIKE 'x-%' OR ev.u IS NULL)

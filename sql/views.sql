@@ -1,5 +1,5 @@
--- create_session_view(): the AWS Clickstream session view (CLICKSTREAM.md) and
--- its dashboard views (DASHBOARDS.md).  A small hand-made event table checked
+-- create_session_view(): the AWS Clickstream session view and its dashboard
+-- views (docs/clickstream.md).  A small hand-made event table checked
 -- value by value, then a generated one checked against an independent
 -- plain-SQL recomputation (lag() + sum() OVER) that prints only the rows that
 -- disagree; SDK mode; timestamp, timestamptz and epoch-ms columns; a Segment
@@ -91,7 +91,7 @@ CREATE TABLE ev (
 INSERT INTO ev (event_id, user_pseudo_id, platform, event_timestamp, event_name,
                 page_view_page_title, screen_view_screen_name,
                 user_engagement_time_msec, session_id, session_duration) VALUES
- -- u1 Web, the worked example of SEMANTICS.md: 10:30:05 is exactly 30 min
+ -- u1 Web, the worked example of docs/semantics.md: 10:30:05 is exactly 30 min
  -- after 10:00:05 (same session), 11:00:06 is 30:01 after it (new session);
  -- the two excluded events would otherwise bridge that gap.
  ('a01', 'u1', 'Web', '2026-09-01 10:00:00', '_session_start', NULL, NULL, NULL, 'u1-s1', 0),
@@ -158,7 +158,7 @@ UPDATE ev SET event_time_msec = floor(extract(epoch FROM event_timestamp) * 1000
 
 SELECT create_session_view('ev', excluded_events => '{Notification Sent,App Installed}');
 
--- The 13 columns of CLICKSTREAM.md, in order, with their types.
+-- The 13 columns of docs/clickstream.md, in order, with their types.
 SELECT ordinal_position, column_name, data_type
 FROM information_schema.columns
 WHERE table_schema = 'public' AND table_name = 'clickstream_session_view'

@@ -1,4 +1,4 @@
--- The worked example of SEMANTICS.md section 8 (timeout 30 min, user u1).
+-- The worked example of docs/semantics.md (timeout 30 min, user u1).
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 CREATE TEMP TABLE worked (id int, u text, ts timestamptz, name text, view text, counted boolean);

@@ -1,4 +1,4 @@
--- The day rule (SEMANTICS.md section 2): a new session when the local
+-- The day rule (docs/semantics.md, Rules): a new session when the local
 -- calendar date of ts in the day_boundary time zone differs from the
 -- previous counted event's.  Each query shows the local time computed
 -- independently with AT TIME ZONE, and "expected", derived from it with

@@ -1,5 +1,5 @@
--- The optional rules one at a time, then several on one event (SEMANTICS.md
--- sections 2 and 3): max_duration, split_key, start_event, counted, and the
+-- The optional rules one at a time, then several on one event
+-- (docs/semantics.md, Rules, and Excluded events and NULLs): max_duration, split_key, start_event, counted, and the
 -- precedence of the reason reported (timeout > max_duration > day > key >
 -- start_event).
 SET timezone = 'UTC';

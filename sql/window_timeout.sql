@@ -1,4 +1,4 @@
--- The inactivity timeout alone (SEMANTICS.md section 2, rule "timeout"):
+-- The inactivity timeout alone (docs/semantics.md, Rules: the timeout):
 -- a new session starts when ts > expiry, expiry = max(ts_k + timeout_k) over
 -- the events of the session so far.  A gap exactly equal to the timeout stays
 -- in the session.

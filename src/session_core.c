@@ -5,7 +5,7 @@
  *
  * Every error a user can cause with an argument of a session function is
  * raised here, so that the window functions and the aggregates report the
- * same message and SQLSTATE for the same mistake (SEMANTICS.md section 4).
+ * same message and SQLSTATE for the same mistake (docs/semantics.md, Bad input).
  *
  *-------------------------------------------------------------------------
  */

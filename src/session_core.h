@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * session_core.h
- *	  The session rules of SEMANTICS.md, shared by every code path.
+ *	  The session rules of docs/semantics.md, shared by every code path.
  *
  * The window functions (session_window.c) and the aggregates call the same
  * step function, sess_step(), so the two paths cannot drift apart.  A caller
@@ -55,7 +55,7 @@
 
 /*
  * Why an event starts a session.  The order of the values is the
- * precedence order of SEMANTICS.md section 2: when several rules fire on one
+ * precedence order of docs/semantics.md, Rules: when several rules fire on one
  * event, the first in this list is reported.
  */
 typedef enum SessReason
@@ -187,7 +187,7 @@ typedef struct SessDayCache
 extern void sess_day_cache_init(SessDayCache *c, pg_tz *tz);
 extern int32 sess_local_day(SessDayCache *c, TimestampTz ts);
 
-/* Argument validation and conversion (errors per SEMANTICS.md section 4). */
+/* Argument validation and conversion (errors: docs/semantics.md, Bad input). */
 extern int64 sess_interval_usec(const Interval *iv, const char *argname);
 SESS_NORETURN extern void sess_null_timeout_error(void) SESS_NORETURN_ATTR;
 extern pg_tz *sess_lookup_tz(const char *name);

@@ -1,5 +1,6 @@
 -- A second, independent implementation of the session rules, in plain SQL and
--- PL/pgSQL, written from SEMANTICS.md (sections 2, 3 and 5) and the window
+-- PL/pgSQL, written from docs/semantics.md (Rules, Excluded events and NULLs,
+-- Session ids) and the window
 -- functions' documented choices only, never from the C sources.  Tests load it
 -- with \i test/reference_impl.sql (between \set ECHO none and \set ECHO all,
 -- so that its text stays out of the expected output) and compare the C window

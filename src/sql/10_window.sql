@@ -8,7 +8,7 @@
 --   f(ts, timeout [, max_duration, day_boundary, split_key, start_event, counted])
 --     OVER (PARTITION BY user ORDER BY ts [, tiebreak])
 --
--- Rules (SEMANTICS.md section 2), in precedence order: timeout (a gap greater
+-- Rules (docs/semantics.md, Rules), in precedence order: timeout (a gap greater
 -- than the timeout; a gap equal to it stays in the session), max_duration,
 -- day (local midnight in the day_boundary time zone), key (split_key IS
 -- DISTINCT FROM the previous counted event's), start_event.  counted = false

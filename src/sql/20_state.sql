@@ -227,7 +227,7 @@ CREATE FUNCTION @extschema@.sessions(state @extschema@.sessionstate,
 RETURNS SETOF record AS 'MODULE_PATHNAME', 'sessionize_sessions'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.sessions(@extschema@.sessionstate) IS
-    'One row per session of the state, in start order, with its metrics (SEMANTICS.md section 6).';
+    'One row per session of the state, in start order, with its metrics (docs/semantics.md, Metrics).';
 
 CREATE FUNCTION @extschema@.session_count(state @extschema@.sessionstate) RETURNS bigint
 AS 'MODULE_PATHNAME', 'sessionize_session_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
