@@ -113,6 +113,12 @@ VENDOR_CRON_SHA256=070bbdb9c951727b8c7963e12466b3f88d3a27f0cc92d8373481ddfb07dbb
 # Debian's own packages); no readline or zlib, which the tests do not use
 CONFIGURE_OPTS=(--with-icu --without-readline --without-zlib)
 
+# one build at a time: a second run waits, then finds the build done
+as_root mkdir -p "$CACHE"
+as_root chmod 755 "$CACHE" "$(dirname "$CACHE")"
+exec 9>>"$CACHE/lock"
+flock 9
+
 # version: the key (what apt's index asked for, and how the server is
 # configured), then how pg_cron was built
 key="postgresql $pg_ver ${CONFIGURE_OPTS[*]}"$'\n'"pg-cron $cron_ver"
@@ -133,11 +139,8 @@ if [ ${#need[@]} -gt 0 ]; then
 	apt_get install -y -qq "${need[@]}" >/dev/null
 fi
 
-as_root mkdir -p "$CACHE"
-as_root chmod 755 "$CACHE" "$(dirname "$CACHE")"
-as_root rm -f "$CACHE/version"
 exec 3>&2 4>&1
-as_root touch "$CACHE/build.log"
+as_root truncate -s 0 "$CACHE/build.log" 2>/dev/null || as_root touch "$CACHE/build.log"
 # everything below goes to build.log; progress lines to the caller's stderr
 exec >>"$CACHE/build.log" 2>&1
 echo "$(date -u '+%F %T UTC'): build of postgresql $pg_deb / pg-cron $cron_deb"
@@ -161,8 +164,19 @@ if [ -x "$PREFIX/bin/postgres" ] && [ "$(head -1 <<<"$have")" = "$(head -1 <<<"$
 fi
 if $rebuild_pg; then
 	log "downloading $pg_src $pg_deb (log: $CACHE/build.log)"
-	as_root apt-get source -qq --download-only "$pg_src=$pg_deb" || fail "apt-get source $pg_src=$pg_deb"
-	pg_tar=$(ls "$CACHE/src/${pg_src}_$pg_ver".orig.tar.*) || fail "no upstream tarball of $pg_src"
+	if ! as_root apt-get source -qq --download-only "$pg_src=$pg_deb" ||
+		! pg_tar=$(ls "$CACHE/src/${pg_src}_$pg_ver".orig.tar.*); then
+		# a newer version in the index than on the mirror: keep the build
+		# there is, if any
+		if [ -n "$have" ] && [ -x "$PREFIX/bin/postgres" ]; then
+			log "could not download $pg_src $pg_deb: keeping the build of $(head -1 <<<"$have")"
+			as_root rm -rf "$CACHE/src" "$CACHE/build"
+			echo "$PREFIX" >&4
+			exit 0
+		fi
+		fail "apt-get source $pg_src=$pg_deb"
+	fi
+	as_root rm -f "$CACHE/version"
 	log "building PostgreSQL $pg_ver into $PREFIX (a few minutes on 2 cores)"
 	as_root rm -rf "$PREFIX"
 	as_root mkdir -p "$CACHE/build/pg"
@@ -189,6 +203,7 @@ else
 	cron_from="pg_cron from $(basename "$VENDOR_CRON") (Debian's pg-cron $cron_deb not on the mirror)"
 fi
 log "building $cron_from"
+as_root rm -f "$CACHE/version"
 as_root rm -rf "$CACHE/build/cron"
 as_root mkdir -p "$CACHE/build/cron"
 as_root tar -xf "$cron_tar" -C "$CACHE/build/cron" --strip-components=1
