@@ -433,7 +433,8 @@ BEGIN
                 'agg', @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval)));
     END IF;
     -- SDK mode: one session per SDK session id ('#' for missing ones); the
-    -- aggregate runs with a timeout longer than any gap, for the metrics
+    -- aggregate runs with a timeout longer than any gap between two
+    -- timestamps (timestamptz spans under 300,000 years), for the metrics
     RETURN @extschema@.sessionize_fill($s$
         SELECT {columns}
         FROM (SELECT i.user_key::text AS user_pseudo_id, i.platform,
@@ -1779,6 +1780,16 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_live_columns() IS
     'Internal: descriptive headers (for CSV export) and comments of the live report''s columns.';
 
+-- A mapped column of the source (alias e) cast to typ, or a NULL of typ
+-- when the column is not mapped.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_column_sql(col text, typ text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN col IS NULL THEN pg_catalog.format('NULL::%s', typ)
+                ELSE pg_catalog.format('e.%I::%s', col, typ) END
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_column_sql(text, text) IS
+    'Internal: a mapped column of a source cast to a type, or NULL of that type.';
+
 -- The report's rule for impossible times: events before valid_from, or more
 -- than future_slack after the time of the query, come from clients with a
 -- wrong clock and are left out (docs/live-report.md).
@@ -1803,10 +1814,12 @@ CREATE OR REPLACE FUNCTION @extschema@.sessionize_live_buckets(live_session_id t
     lo timestamptz, hi timestamptz, bucket interval) RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    -- a timeline of 69 days at one minute; the arrays of a heatmap as long
+    max_buckets CONSTANT bigint := 100000;
     n bigint := pg_catalog.floor(EXTRACT(epoch FROM hi - lo) / EXTRACT(epoch FROM bucket))::bigint;
 BEGIN
-    IF n >= 100000 THEN
-        RAISE EXCEPTION 'live session % spans % buckets of %, more than 100000', coalesce(pg_catalog.quote_literal(pg_catalog.left(live_session_id, 64)), 'NULL'), n + 1, bucket
+    IF n >= max_buckets THEN
+        RAISE EXCEPTION 'live session % spans % buckets of %, more than %', coalesce(pg_catalog.quote_literal(pg_catalog.left(live_session_id, 64)), 'NULL'), n + 1, bucket, max_buckets
             USING ERRCODE = 'program_limit_exceeded',
                   DETAIL = pg_catalog.format('Its viewing runs from %s to %s.', lo, hi),
                   HINT = 'Delete the stray heartbeats that stretch it, or make the report with a wider bucket.';
@@ -1859,6 +1872,7 @@ DECLARE
     cols jsonb;
     kinds text := '';
     engaged_expr text;
+    ts_expr text;
     origin text := '''2000-01-01 00:00:00+00''::timestamptz';
     hb text;
     bk text;
@@ -1941,45 +1955,43 @@ BEGIN
         INTO engaged_expr FROM pg_catalog.unnest(engaged_columns) x;
 
     -- the source's events, normalized
+    ts_expr := @extschema@.sessionize_ts_sql(source, timestamp_column);
     v_events := pg_catalog.format('%I.%I', q.nsp, q.rel || '_events');
-    EXECUTE pg_catalog.format($v$
-        CREATE VIEW %s WITH (security_invoker = true) AS
-        SELECT %s AS live_session_id, e.%I::text AS viewer_id, %s AS viewer_name,
-               %s AS event_time, e.%I::text AS event_type,
-               CASE %s ELSE 'other' END AS kind,
-               %s AS live, (%s) AS engaged,
-               %s AS poll_id, %s AS poll_question, %s AS poll_type, %s AS poll_answer,
-               %s AS recording_id, %s AS play_id, %s AS percentile,
-               %s AS country, %s AS device
-        FROM %s e
-        WHERE %s
-        $v$, v_events,
-        CASE WHEN live_session_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', live_session_column) END,
-        viewer_column,
-        CASE WHEN viewer_name_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', viewer_name_column) END,
-        @extschema@.sessionize_ts_sql(source, timestamp_column), event_type_column,
-        CASE WHEN kinds = '' THEN 'WHEN false THEN NULL' ELSE kinds END,
-        CASE WHEN playback_column IS NULL THEN 'true'
-             ELSE pg_catalog.format('coalesce(e.%I::text = ANY (%L::text[]), true)', playback_column, coalesce(live_values, '{}')) END,
-        engaged_expr,
-        CASE WHEN poll_id_column IS NOT NULL AND poll_question_column IS NOT NULL
-                 THEN pg_catalog.format('coalesce(e.%I::text, e.%I::text)', poll_id_column, poll_question_column)
-             WHEN poll_id_column IS NOT NULL THEN pg_catalog.format('e.%I::text', poll_id_column)
-             WHEN poll_question_column IS NOT NULL THEN pg_catalog.format('e.%I::text', poll_question_column)
-             ELSE 'NULL::text' END,
-        CASE WHEN poll_question_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', poll_question_column) END,
-        CASE WHEN poll_type_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', poll_type_column) END,
-        CASE WHEN poll_answer_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', poll_answer_column) END,
-        CASE WHEN recording_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', recording_column) END,
-        CASE WHEN play_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', play_column) END,
-        CASE WHEN percentile_column IS NULL THEN 'NULL::numeric' ELSE pg_catalog.format('e.%I::numeric', percentile_column) END,
-        CASE WHEN country_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', country_column) END,
-        CASE WHEN device_column IS NULL THEN 'NULL::text' ELSE pg_catalog.format('e.%I::text', device_column) END,
-        source,
+    -- the columns of the _events view, in order (their comments come from
+    -- sessionize_live_columns()); an unmapped column is a NULL of its type
+    EXECUTE @extschema@.sessionize_fill($v$
+        CREATE VIEW {view} WITH (security_invoker = true) AS
+        SELECT {columns} FROM {source} e WHERE {valid}$v$, pg_catalog.jsonb_build_object(
+        'view', v_events, 'source', source::text,
+        'columns', (SELECT pg_catalog.string_agg(pg_catalog.format('%s AS %I', x.expr, x.name), ', ' ORDER BY x.ord)
+                    FROM (VALUES
+            (1, 'live_session_id', @extschema@.sessionize_column_sql(live_session_column, 'text')),
+            (2, 'viewer_id', @extschema@.sessionize_column_sql(viewer_column, 'text')),
+            (3, 'viewer_name', @extschema@.sessionize_column_sql(viewer_name_column, 'text')),
+            (4, 'event_time', ts_expr),
+            (5, 'event_type', @extschema@.sessionize_column_sql(event_type_column, 'text')),
+            (6, 'kind', pg_catalog.format('CASE %s ELSE ''other'' END',
+                                         CASE WHEN kinds = '' THEN 'WHEN false THEN NULL' ELSE kinds END)),
+            (7, 'live', CASE WHEN playback_column IS NULL THEN 'true'
+                             ELSE pg_catalog.format('coalesce(e.%I::text = ANY (%L::text[]), true)',
+                                                    playback_column, coalesce(live_values, '{}')) END),
+            (8, 'engaged', '(' || engaged_expr || ')'),
+            -- a poll is named by its id, else by its question
+            (9, 'poll_id', CASE WHEN poll_id_column IS NOT NULL AND poll_question_column IS NOT NULL
+                                THEN pg_catalog.format('coalesce(e.%I::text, e.%I::text)', poll_id_column, poll_question_column)
+                                ELSE @extschema@.sessionize_column_sql(coalesce(poll_id_column, poll_question_column), 'text') END),
+            (10, 'poll_question', @extschema@.sessionize_column_sql(poll_question_column, 'text')),
+            (11, 'poll_type', @extschema@.sessionize_column_sql(poll_type_column, 'text')),
+            (12, 'poll_answer', @extschema@.sessionize_column_sql(poll_answer_column, 'text')),
+            (13, 'recording_id', @extschema@.sessionize_column_sql(recording_column, 'text')),
+            (14, 'play_id', @extschema@.sessionize_column_sql(play_column, 'text')),
+            (15, 'percentile', @extschema@.sessionize_column_sql(percentile_column, 'numeric')),
+            (16, 'country', @extschema@.sessionize_column_sql(country_column, 'text')),
+            (17, 'device', @extschema@.sessionize_column_sql(device_column, 'text'))) AS x(ord, name, expr)),
         -- impossible times (a client with a wrong clock) are left out
-        pg_catalog.format('%1$s IS NULL OR (%1$s >= %2$L::timestamptz AND %1$s < pg_catalog.now() + %3$L::interval)',
-            @extschema@.sessionize_ts_sql(source, timestamp_column),
-            @extschema@.sessionize_live_valid_from(), @extschema@.sessionize_live_future_slack()));
+        'valid', pg_catalog.format('%1$s IS NULL OR (%1$s >= %2$L::timestamptz AND %1$s < pg_catalog.now() + %3$L::interval)',
+            ts_expr,
+            @extschema@.sessionize_live_valid_from(), @extschema@.sessionize_live_future_slack())));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_events, pg_catalog.format(
         'Events of %s for the live report %s, normalized: kind is heartbeat, reaction, chat, poll, qna, download, raised_hand, impression, play, percentile or other; live is false for recording playback.',
         source, q.rel));

@@ -406,7 +406,8 @@ BEGIN
                 'agg', @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval)));
     END IF;
     -- SDK mode: one session per SDK session id ('#' for missing ones); the
-    -- aggregate runs with a timeout longer than any gap, for the metrics
+    -- aggregate runs with a timeout longer than any gap between two
+    -- timestamps (timestamptz spans under 300,000 years), for the metrics
     RETURN @extschema@.sessionize_fill($s$
         SELECT {columns}
         FROM (SELECT i.user_key::text AS user_pseudo_id, i.platform,
