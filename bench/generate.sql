@@ -27,7 +27,7 @@
 --     Notification Sent 5 % (server-side: half of them without session_id),
 --     App Installed right after the first _session_start of app users;
 --   * 20 page titles / screen names, skewed towards the first ones;
---   * session_id: the SDK's '<first 8 chars of user_pseudo_id>-yyyyMMdd-
+--   * session_id: the SDK's '<last 8 chars of user_pseudo_id>-yyyyMMdd-
 --     HHmmssSSS' (UTC start of the SDK session); 0.2 % NULL, 0.2 % ''.
 -- Rows are stored in time order (event_time_msec, event_id), as ingested.
 --
@@ -117,7 +117,7 @@ FROM (
 -- session durations fill the period, accumulate with the earlier durations.
 CREATE TEMP TABLE gen_start ON COMMIT DROP AS
 SELECT u, s, platform, user_pseudo_id, start_ms,
-       left(user_pseudo_id, 8) || '-' ||
+       right(user_pseudo_id, 8) || '-' ||
        to_char(timestamp '1970-01-01' + start_ms * interval '1 millisecond',
                'YYYYMMDD-HH24MISSMS') AS sdk_session_id
 FROM (
