@@ -1,79 +1,42 @@
 /*-------------------------------------------------------------------------
  *
  * session_state.c
- *	  Building, merging, reading out and (de)serializing session states.
+ *	  Building, merging and reading out session states.
  *
- * See session_state.h for the two modes.  In SESSIONS mode events that
- * arrive in time order go straight to the last session (the common case:
- * O(1) per event), completed sessions to the session log.  Events that
- * arrive earlier than the last session's start start a new run in the log
- * (a few runs at most); past that, the state moves its sessions to an array
- * and such events wait in a pending list; when it holds as many entries as
- * there are sessions (at least 4), it is sorted and swept into the session
- * list in one pass.  Memory stays O(sessions) and the cost O(log) per event
- * on any input order.
+ * See session_state.h for the two modes; the binary form of a state (the
+ * session log's records, serialization and the validating reader) is in
+ * session_wire.c.
+ *
+ * In SESSIONS mode events that arrive in time order go straight to the last
+ * session (the common case: O(1) per event), completed sessions to the
+ * session log.  Events that arrive earlier than the last session's start
+ * start a new run in the log (a few runs at most); past that, the state
+ * moves its sessions to an array and such events wait in a pending list;
+ * when it holds as many entries as there are sessions (at least 4), it is
+ * sorted and swept into the session list in one pass.  Memory stays
+ * O(sessions) and the cost O(log) per event on any input order.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "common/int.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "port/pg_bswap.h"
 #include "utils/memutils.h"
 
-#include "session_state.h"
+#include "session_state_private.h"
 
 #define PENDING_MIN	4
 
-/* Most runs a state in the log holds before it moves to its array. */
-#define MAX_RUNS	4
-
-/* blocks of the session log: the first small (sorted aggregation resets
- * the context for every group), then doubling */
-#define LOG_BLOCK_MIN	512
-#define LOG_BLOCK_MAX	(1024 * 1024)
 /* the aggregates declare SSPACE = 256 */
 StaticAssertDecl(sizeof(SessState) <= 256, "SessState grew beyond 256 bytes");
 
-static Size session_wire_size(const SessSummary *s);
-static char *write_session(char *p, const SessSummary *s);
-
 /* ---------------------------------------------------------------- strings */
-
-/* Bytewise comparison, NULL after every value (ORDER BY ... NULLS LAST). */
-static int
-bytes_cmp(const char *a, int32 alen, const char *b, int32 blen)
-{
-	int			c;
-
-	if (alen < 0 || blen < 0)
-		return (alen < 0) - (blen < 0);
-	c = (Min(alen, blen) > 0) ? memcmp(a, b, Min(alen, blen)) : 0;
-	if (c != 0)
-		return c;
-	return (alen > blen) - (alen < blen);
-}
-
-/* Where a view candidate's bytes are: inline or in their own allocation. */
-static inline const char *
-view_bytes(const SessView *v)
-{
-	return (sess_view_size(v->eid_len, v->view_len) <= SESS_VIEW_INLINE)
-		? v->b.inl : v->b.ext.p;
-}
-
-static inline const char *
-view_eid(const SessView *v)
-{
-	return view_bytes(v);
-}
 
 const char *
 sess_view_name(const SessView *v)
 {
-	return view_bytes(v) + Max(v->eid_len, 0);
+	return sess_view_eid(v) + Max(v->eid_len, 0);
 }
 
 /* Order of view candidates: (ts, event_id, view name). */
@@ -85,10 +48,10 @@ view_cmp(TimestampTz ats, const char *aeid, int32 aeidlen,
 
 	if (ats != b->ts)
 		return (ats < b->ts) ? -1 : 1;
-	c = bytes_cmp(aeid, aeidlen, view_eid(b), b->eid_len);
+	c = sess_bytes_cmp(aeid, aeidlen, sess_view_eid(b), b->eid_len);
 	if (c != 0)
 		return c;
-	return bytes_cmp(aview, aviewlen, sess_view_name(b), b->view_len);
+	return sess_bytes_cmp(aview, aviewlen, sess_view_name(b), b->view_len);
 }
 
 /* Free what a view candidate owns. */
@@ -104,9 +67,9 @@ view_release(SessView *v)
  * otherwise it holds a candidate whose allocation, if any, is reused or
  * freed.
  */
-static void
-view_set(MemoryContext cxt, SessView *v, bool fresh, TimestampTz ts,
-		 const char *eid, int32 eidlen, const char *view, int32 viewlen)
+void
+sess_view_set(MemoryContext cxt, SessView *v, bool fresh, TimestampTz ts,
+			  const char *eid, int32 eidlen, const char *view, int32 viewlen)
 {
 	int32		need = sess_view_size(eidlen, viewlen);
 	bool		had_ext = !fresh && sess_view_size(v->eid_len, v->view_len) > SESS_VIEW_INLINE;
@@ -138,8 +101,8 @@ view_set(MemoryContext cxt, SessView *v, bool fresh, TimestampTz ts,
 static void
 view_copy(MemoryContext cxt, SessView *dst, bool fresh, const SessView *src)
 {
-	view_set(cxt, dst, fresh, src->ts, view_eid(src), src->eid_len,
-			 sess_view_name(src), src->view_len);
+	sess_view_set(cxt, dst, fresh, src->ts, sess_view_eid(src), src->eid_len,
+				  sess_view_name(src), src->view_len);
 }
 
 static void
@@ -206,8 +169,8 @@ summary_release(SessSummary *s)
 static void
 summary_first_view(MemoryContext cxt, SessSummary *s, const SessInput *in)
 {
-	view_set(cxt, &s->entry, true, in->ts, in->eid, in->eid_len, in->view, in->view_len);
-	view_set(cxt, &s->exit, true, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+	sess_view_set(cxt, &s->entry, true, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+	sess_view_set(cxt, &s->exit, true, in->ts, in->eid, in->eid_len, in->view, in->view_len);
 }
 
 /* Start a session summary from one event. */
@@ -246,9 +209,9 @@ summary_add_input(MemoryContext cxt, SessSummary *s, const SessInput *in)
 		return;
 	}
 	if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->exit) > 0)
-		view_set(cxt, &s->exit, false, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		sess_view_set(cxt, &s->exit, false, in->ts, in->eid, in->eid_len, in->view, in->view_len);
 	else if (view_cmp(in->ts, in->eid, in->eid_len, in->view, in->view_len, &s->entry) < 0)
-		view_set(cxt, &s->entry, false, in->ts, in->eid, in->eid_len, in->view, in->view_len);
+		sess_view_set(cxt, &s->entry, false, in->ts, in->eid, in->eid_len, in->view, in->view_len);
 }
 
 /*
@@ -279,14 +242,14 @@ summary_absorb(SessSummary *a, SessSummary *b)
 		return;
 	}
 	/* the better candidate of each pair goes to a, the other to b to free */
-	if (view_cmp(b->entry.ts, view_eid(&b->entry), b->entry.eid_len,
+	if (view_cmp(b->entry.ts, sess_view_eid(&b->entry), b->entry.eid_len,
 				 sess_view_name(&b->entry), b->entry.view_len, &a->entry) < 0)
 	{
 		tmp = a->entry;
 		a->entry = b->entry;
 		b->entry = tmp;
 	}
-	if (view_cmp(b->exit.ts, view_eid(&b->exit), b->exit.eid_len,
+	if (view_cmp(b->exit.ts, sess_view_eid(&b->exit), b->exit.eid_len,
 				 sess_view_name(&b->exit), b->exit.view_len, &a->exit) > 0)
 	{
 		tmp = a->exit;
@@ -374,59 +337,6 @@ sess_state_create(MemoryContext cxt, SessRules *rules)
 	return st;
 }
 
-/* ------------------------------------------------------------ session log */
-
-static void
-log_reset(void *arg)
-{
-	SessLog    *log = (SessLog *) arg;
-
-	if (*log->owner == log)
-		*log->owner = NULL;
-}
-
-/*
- * A new session log in cxt; *owner points to it until cxt is reset or
- * deleted, when it is set back to NULL.
- */
-SessLog *
-sess_log_create(MemoryContext cxt, SessLog **owner)
-{
-	SessLog    *log = MemoryContextAllocZero(cxt, sizeof(SessLog));
-
-	log->cxt = cxt;
-	log->next_block = LOG_BLOCK_MIN;
-	log->owner = owner;
-	log->reset_cb.func = log_reset;
-	log->reset_cb.arg = log;
-	MemoryContextRegisterResetCallback(cxt, &log->reset_cb);
-	*owner = log;
-	return log;
-}
-
-static void *
-log_alloc(SessLog *log, Size size)
-{
-	char	   *p;
-
-	size = MAXALIGN(size);
-	if ((Size) (log->end - log->cur) < size)
-	{
-		Size		bs = log->next_block;
-
-		if (size > LOG_BLOCK_MAX / 8)
-			return MemoryContextAlloc(log->cxt, size);	/* a block of its own */
-		while (bs < size)
-			bs *= 2;
-		log->cur = MemoryContextAlloc(log->cxt, bs);
-		log->end = log->cur + bs;
-		log->next_block = Min(bs * 2, LOG_BLOCK_MAX);
-	}
-	p = log->cur;
-	log->cur += size;
-	return p;
-}
-
 /* Let a new SESSIONS-mode state put its completed sessions in log. */
 void
 sess_state_use_log(SessState *st, SessLog *log)
@@ -439,44 +349,6 @@ sess_state_use_log(SessState *st, SessLog *log)
 	st->u.l.bytes = 0;
 }
 
-/*
- * Decode a session from the log (bytes we wrote: no checks) into s, its view
- * candidates in cxt.
- */
-static void
-read_session(const char *p, MemoryContext cxt, SessSummary *s)
-{
-	s->start = sess_get_i64(p);
-	s->end = sess_get_i64(p + 8);
-	s->expiry = sess_get_i64(p + 16);
-	s->day = sess_get_i32(p + 24);
-	s->events = sess_get_i64(p + 28);
-	s->views = sess_get_i64(p + 36);
-	s->engagement_ms = sess_get_i64(p + 44);
-	s->reason = SESS_CONTINUES;
-	p += 52;
-	if (s->views > 0)
-	{
-		SessView   *vs[2] = {&s->entry, &s->exit};
-		int			k;
-
-		for (k = 0; k < 2; k++)
-		{
-			TimestampTz ts = sess_get_i64(p);
-			int32		eidlen = sess_get_i32(p + 8);
-			const char *eid = p + 12;
-			int32		viewlen;
-
-			p = eid + Max(eidlen, 0);
-			viewlen = sess_get_i32(p);
-			view_set(cxt, vs[k], true, ts, eid, eidlen, p + 4, viewlen);
-			p += 4 + viewlen;
-		}
-	}
-}
-
-static void reserve_sessions(SessState *st, int64 n);
-
 static int	summary_start_cmp(const void *a, const void *b);
 static void merge_sorted(SessState *st, SessSummary *b, int32 nb);
 
@@ -487,8 +359,8 @@ static void merge_sorted(SessState *st, SessSummary *b, int32 nb);
  * merged into one (merge_sorted() into the emptied state).  The records stay
  * in the log, unused, until its context is reset.
  */
-static void
-unlog(SessState *st)
+void
+sess_unlog(SessState *st)
 {
 	SessLogRec *rec;
 	SessSummary *all;
@@ -502,12 +374,12 @@ unlog(SessState *st)
 	memset(&st->u, 0, sizeof(st->u));
 	if (nsess <= 1)
 		return;
-	reserve_sessions(st, nsess);
+	sess_reserve_sessions(st, nsess);
 	for (i = nsess - 2; i >= 0; i--)
 	{
 		CHECK_FOR_INTERRUPTS();
 		Assert(rec != NULL);
-		read_session(SESS_LOGREC_DATA(rec), st->cxt, &st->sess[i]);
+		sess_log_read(rec, st->cxt, &st->sess[i]);
 		rec = rec->prev;
 	}
 	Assert(rec == NULL);
@@ -533,8 +405,8 @@ unlog(SessState *st)
  * Room for at least n sessions before `last`, in allocator-sized steps (a
  * hash aggregate holds one state per user).
  */
-static void
-reserve_sessions(SessState *st, int64 n)
+void
+sess_reserve_sessions(SessState *st, int64 n)
 {
 	Size		size = 512;
 
@@ -551,14 +423,6 @@ reserve_sessions(SessState *st, int64 n)
 		size = n * sizeof(SessSummary);
 	st->sess = st->sess ? repalloc(st->sess, size) : MemoryContextAlloc(st->cxt, size);
 	st->sesscap = (int32) (size / sizeof(SessSummary));
-}
-
-/* Session i (0 .. nsess - 1) of a SESSIONS-mode state, in start order. */
-static inline SessSummary *
-state_session(SessState *st, int32 i)
-{
-	Assert(!st->use_log);
-	return (i < st->nsess - 1) ? &st->sess[i] : &st->last;
 }
 
 /*
@@ -585,8 +449,8 @@ summary_start_cmp(const void *a, const void *b)
 }
 
 /* A new latest session: `last` moves to the array. */
-static inline SessSummary *
-push_session(SessState *st)
+SessSummary *
+sess_push_session(SessState *st)
 {
 	if (st->use_log)
 	{
@@ -597,21 +461,16 @@ push_session(SessState *st)
 					 errmsg("too many sessions in one session state")));
 		if (st->nsess > 0)
 		{
-			Size		len = session_wire_size(&st->last);
-			SessLogRec *rec = log_alloc(st->u.l.log, SESS_LOGREC_HDR + len);
+			SessLogRec *rec = sess_log_append(st->u.l.log, st->u.l.head, &st->last);
 
-			rec->prev = st->u.l.head;
-			rec->len = (int32) len;
-			rec->run_end = false;
-			write_session(SESS_LOGREC_DATA(rec), &st->last);
 			summary_release(&st->last);
 			st->u.l.head = rec;
-			st->u.l.bytes += len;
+			st->u.l.bytes += rec->len;
 		}
 	}
 	else if (st->nsess > 0)
 	{
-		reserve_sessions(st, st->nsess);
+		sess_reserve_sessions(st, st->nsess);
 		st->sess[st->nsess - 1] = st->last;
 	}
 	st->nsess++;
@@ -639,7 +498,7 @@ merge_sorted(SessState *st, SessSummary *b, int32 nb)
 
 	if (nb == 0)
 		return;
-	unlog(st);
+	sess_unlog(st);
 	if (nsess == 0 || b[0].start >= st->last.start)
 	{
 		/*
@@ -655,11 +514,11 @@ merge_sorted(SessState *st, SessSummary *b, int32 nb)
 											b[j].start, b[j].day))
 				summary_absorb(&st->last, &b[j]);
 			else
-				*push_session(st) = b[j];	/* takes the views */
+				*sess_push_session(st) = b[j];	/* takes the views */
 		}
 		return;
 	}
-	reserve_sessions(st, (int64) nsess + nb);
+	sess_reserve_sessions(st, (int64) nsess + nb);
 	if (nsess > 0)
 		st->sess[nsess - 1] = st->last;
 	a = st->sess + nb;
@@ -701,33 +560,6 @@ flush_pending(SessState *st)
 	st->npend = 0;
 }
 
-/*
- * Start, end, expiry and day of a session of a state in the log: of record
- * rec, or of `last` when rec is NULL.
- */
-static void
-log_session_bounds(const SessState *st, const SessLogRec *rec,
-				   TimestampTz *start, TimestampTz *end, TimestampTz *expiry,
-				   int32 *day)
-{
-	if (rec == NULL)
-	{
-		*start = st->last.start;
-		*end = st->last.end;
-		*expiry = st->last.expiry;
-		*day = st->last.day;
-	}
-	else
-	{
-		const char *p = SESS_LOGREC_DATA(rec);
-
-		*start = sess_get_i64(p);
-		*end = sess_get_i64(p + 8);
-		*expiry = sess_get_i64(p + 16);
-		*day = sess_get_i32(p + 24);
-	}
-}
-
 static void
 add_sessions_mode(SessState *st, const SessInput *in)
 {
@@ -742,12 +574,12 @@ add_sessions_mode(SessState *st, const SessInput *in)
 		if (sess_joins(st->last.expiry, st->last.day, in->ts, day))
 			summary_add_input(st->cxt, &st->last, in);
 		else
-			summary_from_input(st->cxt, push_session(st), in, day);
+			summary_from_input(st->cxt, sess_push_session(st), in, day);
 		return;
 	}
 	if (st->nsess == 0 && st->npend == 0)
 	{
-		summary_from_input(st->cxt, push_session(st), in, day);
+		summary_from_input(st->cxt, sess_push_session(st), in, day);
 		return;
 	}
 	if (st->use_log)
@@ -764,7 +596,7 @@ add_sessions_mode(SessState *st, const SessInput *in)
 		 * starts a new run: the state is then the union of runs, each built
 		 * in order as if it were a state of its own, merged when read.  A
 		 * scan that starts in the middle of a table (synchronized scans)
-		 * gives every user two runs.  Past MAX_RUNS the state moves to its
+		 * gives every user two runs.  Past SESS_MAX_RUNS the state moves to its
 		 * array and the pending list.
 		 */
 		if (sess_joins(sess_add_usec(in->ts, in->timeout_us), day,
@@ -779,16 +611,16 @@ add_sessions_mode(SessState *st, const SessInput *in)
 				summary_add_input(st->cxt, &st->last, in);
 				return;
 			}
-			log_session_bounds(st, st->u.l.head, &hstart, &hend, &hexp, &hday);
+			sess_log_session_bounds(st, st->u.l.head, &hstart, &hend, &hexp, &hday);
 			if (!sess_joins(hexp, hday, in->ts, day))
 			{
 				summary_add_input(st->cxt, &st->last, in);
 				return;
 			}
 		}
-		if (st->runs < MAX_RUNS)
+		if (st->runs < SESS_MAX_RUNS)
 		{
-			SessSummary *d = push_session(st);
+			SessSummary *d = sess_push_session(st);
 
 			st->runs++;
 			st->u.l.head->run_end = true;
@@ -796,7 +628,7 @@ add_sessions_mode(SessState *st, const SessInput *in)
 			return;
 		}
 	}
-	unlog(st);
+	sess_unlog(st);
 	if (st->npend >= st->pendcap)
 	{
 		int32		cap = Max(PENDING_MIN, st->pendcap * 2);
@@ -812,8 +644,8 @@ add_sessions_mode(SessState *st, const SessInput *in)
 
 /* ------------------------------------------------------------ events mode */
 
-static int
-event_cmp(const void *a, const void *b)
+int
+sess_event_cmp(const void *a, const void *b)
 {
 	const SessEventRec *x = (const SessEventRec *) a;
 	const SessEventRec *y = (const SessEventRec *) b;
@@ -821,11 +653,11 @@ event_cmp(const void *a, const void *b)
 
 	if (x->ts != y->ts)
 		return (x->ts < y->ts) ? -1 : 1;
-	if ((c = bytes_cmp(x->eid.p, x->eid.len, y->eid.p, y->eid.len)) != 0)
+	if ((c = sess_bytes_cmp(x->eid.p, x->eid.len, y->eid.p, y->eid.len)) != 0)
 		return c;
-	if ((c = bytes_cmp(x->view.p, x->view.len, y->view.p, y->view.len)) != 0)
+	if ((c = sess_bytes_cmp(x->view.p, x->view.len, y->view.p, y->view.len)) != 0)
 		return c;
-	if ((c = bytes_cmp(x->key.p, x->key.len, y->key.p, y->key.len)) != 0)
+	if ((c = sess_bytes_cmp(x->key.p, x->key.len, y->key.p, y->key.len)) != 0)
 		return c;
 	if (x->start_event != y->start_event)
 		return x->start_event ? 1 : -1;
@@ -841,8 +673,8 @@ event_cmp(const void *a, const void *b)
  * SESS_MAX_STATE_EVENTS; a stored state is read whatever its size (limited:
  * false), since every state once written stays readable.
  */
-static void
-grow_events(SessState *st, int64 need, bool limited)
+void
+sess_grow_events(SessState *st, int64 need, bool limited)
 {
 	if (need > st->u.e.evcap)
 	{
@@ -867,11 +699,11 @@ grow_events(SessState *st, int64 need, bool limited)
 	}
 }
 
-static void
-event_set(MemoryContext cxt, SessEventRec *e, TimestampTz ts, int64 timeout_us,
-		  int64 engagement_ms, bool start_event,
-		  const char *eid, int32 eidlen, const char *key, int32 keylen,
-		  const char *view, int32 viewlen)
+void
+sess_event_set(MemoryContext cxt, SessEventRec *e, TimestampTz ts,
+			   int64 timeout_us, int64 engagement_ms, bool start_event,
+			   const char *eid, int32 eidlen, const char *key, int32 keylen,
+			   const char *view, int32 viewlen)
 {
 	memset(e, 0, sizeof(*e));
 	e->ts = ts;
@@ -888,12 +720,12 @@ add_events_mode(SessState *st, const SessInput *in)
 {
 	SessEventRec *e;
 
-	grow_events(st, st->u.e.nev + 1, true);
+	sess_grow_events(st, st->u.e.nev + 1, true);
 	e = &st->u.e.ev[st->u.e.nev];
-	event_set(st->cxt, e, in->ts, in->timeout_us, in->engagement_ms,
+	sess_event_set(st->cxt, e, in->ts, in->timeout_us, in->engagement_ms,
 			  in->start_event, in->eid, in->eid_len, in->key, in->key_len,
 			  in->view, in->view_len);
-	if (st->u.e.nev > 0 && st->ev_sorted && event_cmp(&st->u.e.ev[st->u.e.nev - 1], e) > 0)
+	if (st->u.e.nev > 0 && st->ev_sorted && sess_event_cmp(&st->u.e.ev[st->u.e.nev - 1], e) > 0)
 		st->ev_sorted = false;
 	st->u.e.nev++;
 }
@@ -920,12 +752,12 @@ sess_state_normalize(SessState *st)
 	if (st->rules->mode == SESS_MODE_SESSIONS)
 	{
 		if (st->use_log && st->runs > 1)
-			unlog(st);
+			sess_unlog(st);
 		flush_pending(st);
 	}
 	else if (!st->ev_sorted)
 	{
-		qsort(st->u.e.ev, st->u.e.nev, sizeof(SessEventRec), event_cmp);
+		qsort(st->u.e.ev, st->u.e.nev, sizeof(SessEventRec), sess_event_cmp);
 		st->ev_sorted = true;
 	}
 }
@@ -955,8 +787,8 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 				 errdetail("Only states built with the same timeout, max_duration, day_boundary, split rules and engagement thresholds can be merged."),
 				 errhint("Rebuild one of the states with the rules of the other.")));
 	Assert(!consume || src->cxt == dst->cxt);
-	unlog(dst);
-	unlog(src);
+	sess_unlog(dst);
+	sess_unlog(src);
 
 	if (src->timeout_per_row)
 		dst->timeout_per_row = true;
@@ -982,7 +814,7 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 				b = &src->last;	/* the only session, if any */
 			else
 			{
-				reserve_sessions(src, src->nsess);
+				sess_reserve_sessions(src, src->nsess);
 				src->sess[src->nsess - 1] = src->last;
 				b = src->sess;
 			}
@@ -999,7 +831,7 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 
 			b = palloc(Max(nb, 1) * sizeof(SessSummary));
 			for (i = 0; i < nb; i++)
-				summary_copy(dst->cxt, &b[i], (i < src->nsess) ? state_session(src, i)
+				summary_copy(dst->cxt, &b[i], (i < src->nsess) ? sess_state_session(src, i)
 							 : &src->pend[i - src->nsess]);
 			if (src->npend > 0)
 				qsort(b, nb, sizeof(SessSummary), summary_start_cmp);
@@ -1011,7 +843,7 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 	{
 		int64		i;
 
-		grow_events(dst, dst->u.e.nev + src->u.e.nev, true);
+		sess_grow_events(dst, dst->u.e.nev + src->u.e.nev, true);
 		for (i = 0; i < src->u.e.nev; i++)
 		{
 			SessEventRec *e = &src->u.e.ev[i];
@@ -1020,9 +852,10 @@ sess_state_merge(SessState *dst, SessState *src, bool check_timeout,
 			if (consume)
 				dst->u.e.ev[dst->u.e.nev++] = *e;
 			else
-				event_set(dst->cxt, &dst->u.e.ev[dst->u.e.nev++], e->ts, e->timeout_us,
-						  e->engagement_ms, e->start_event, e->eid.p, e->eid.len,
-						  e->key.p, e->key.len, e->view.p, e->view.len);
+				sess_event_set(dst->cxt, &dst->u.e.ev[dst->u.e.nev++], e->ts,
+							   e->timeout_us, e->engagement_ms, e->start_event,
+							   e->eid.p, e->eid.len, e->key.p, e->key.len,
+							   e->view.p, e->view.len);
 		}
 		dst->ev_sorted = (src->u.e.nev == 0 && dst->ev_sorted);
 		if (consume)
@@ -1112,643 +945,4 @@ sess_state_sessions(SessState *st, int64 *count)
 	}
 	*count = n;
 	return out;
-}
-
-/* ----------------------------------------------------------- binary form */
-
-/*
- * Layout (all integers big-endian):
- *	 "SZST" version:u8 mode:u8 flags:u8
- *	 timeout_us:i64 max_duration_us:i64 engaged_duration_ms:i64
- *	 engaged_views:i32 tzname:str count:i64
- *	 SESSIONS mode, count times:
- *	   start:i64 end:i64 expiry:i64 day:i32 events:i64 views:i64
- *	   engagement_ms:i64 [views > 0: entry and exit, each ts:i64 eid:str view:str]
- *	 EVENTS mode, count times:
- *	   ts:i64 timeout_us:i64 engagement_ms:i64 start_event:u8
- *	   eid:str key:str view:str
- * where str is len:i32 (-1 for NULL) followed by len bytes.
- */
-#define SZ_MAGIC		"SZST"
-#define SZ_VERSION		1
-#define SZ_FLAG_KEY_RULES		0x01
-#define SZ_FLAG_TIMEOUT_PER_ROW	0x02
-#define SZ_FLAG_ALL				0x03
-#define SZ_HEADER_SIZE	(4 + 3 + 8 * 3 + 4 + 4 + 8)		/* plus tzname bytes */
-#define SZ_SESSION_MIN	(8 * 3 + 4 + 8 * 3)
-#define SZ_VIEW_MIN		(8 + 4 + 4)
-#define SZ_EVENT_MIN	(8 * 3 + 1 + 4 * 3)
-
-static inline char *
-w_u8(char *p, uint8 v)
-{
-	*p = (char) v;
-	return p + 1;
-}
-
-static inline char *
-w_str(char *p, const char *s, int32 len)
-{
-	p = sess_put_i32(p, len < 0 ? -1 : len);
-	if (len > 0)
-	{
-		memcpy(p, s, len);
-		p += len;
-	}
-	return p;
-}
-
-static inline Size
-str_size(int32 len)
-{
-	return 4 + Max(len, 0);
-}
-
-/*
- * The sessions of a state in the log made of several runs, in start order,
- * when the runs follow one another in time without joining (as when a scan
- * starts in the middle of the table: the later events come first): its
- * records, and NULL standing for `last`.  NULL when the runs overlap or
- * join; they must then be merged (unlog).
- */
-static SessLogRec **
-runs_in_order(const SessState *st)
-{
-	int32		n = st->nsess - 1;	/* records */
-	SessLogRec **recs = palloc((n + 1) * sizeof(SessLogRec *));
-	SessLogRec **out;
-	SessLogRec *rec = st->u.l.head;
-	int32		first[MAX_RUNS + 1];
-	int			order[MAX_RUNS];
-	TimestampTz fstart[MAX_RUNS];
-	int			nr = 1;
-	int			i;
-	int			k;
-	int32		o;
-
-	for (i = n - 1; i >= 0; i--)
-	{
-		recs[i] = rec;
-		rec = rec->prev;
-	}
-	recs[n] = NULL;				/* `last`, in the latest run */
-	first[0] = 0;
-	for (i = 0; i < n; i++)
-		if (recs[i]->run_end)
-		{
-			Assert(nr < MAX_RUNS);
-			first[nr++] = i + 1;
-		}
-	first[nr] = n + 1;
-	Assert(nr == st->runs);
-
-	/* the runs by the start of their first session */
-	for (k = 0; k < nr; k++)
-	{
-		TimestampTz e,
-					x;
-		int32		d;
-
-		log_session_bounds(st, recs[first[k]], &fstart[k], &e, &x, &d);
-		for (i = k; i > 0 && fstart[order[i - 1]] > fstart[k]; i--)
-			order[i] = order[i - 1];
-		order[i] = k;
-	}
-	for (k = 1; k < nr; k++)
-	{
-		int			a = order[k - 1];
-		int			b = order[k];
-		TimestampTz as,
-					ae,
-					ax,
-					bs,
-					be,
-					bx;
-		int32		ad,
-					bd;
-
-		log_session_bounds(st, recs[first[a + 1] - 1], &as, &ae, &ax, &ad);
-		log_session_bounds(st, recs[first[b]], &bs, &be, &bx, &bd);
-		if (bs <= ae || sess_joins(ax, ad, bs, bd))
-		{
-			pfree(recs);
-			return NULL;
-		}
-	}
-	out = palloc((n + 1) * sizeof(SessLogRec *));
-	o = 0;
-	for (k = 0; k < nr; k++)
-		for (i = first[order[k]]; i < first[order[k] + 1]; i++)
-			out[o++] = recs[i];
-	Assert(o == n + 1);
-	pfree(recs);
-	return out;
-}
-
-/* Bytes of a session in the binary form. */
-static Size
-session_wire_size(const SessSummary *s)
-{
-	Size		size = SZ_SESSION_MIN;
-
-	if (s->views > 0)
-		size += 2 * 8 + str_size(s->entry.eid_len) + str_size(s->entry.view_len) +
-			str_size(s->exit.eid_len) + str_size(s->exit.view_len);
-	return size;
-}
-
-/* Write a session in the binary form; returns the end. */
-static char *
-write_session(char *p, const SessSummary *s)
-{
-	p = sess_put_i64(p, s->start);
-	p = sess_put_i64(p, s->end);
-	p = sess_put_i64(p, s->expiry);
-	p = sess_put_i32(p, s->day);
-	p = sess_put_i64(p, s->events);
-	p = sess_put_i64(p, s->views);
-	p = sess_put_i64(p, s->engagement_ms);
-	if (s->views > 0)
-	{
-		const SessView *vs[2] = {&s->entry, &s->exit};
-		int			k;
-
-		for (k = 0; k < 2; k++)
-		{
-			p = sess_put_i64(p, vs[k]->ts);
-			p = w_str(p, view_eid(vs[k]), vs[k]->eid_len);
-			p = w_str(p, sess_view_name(vs[k]), vs[k]->view_len);
-		}
-	}
-	return p;
-}
-
-bytea *
-sess_state_serialize(SessState *st)
-{
-	SessRules  *r;
-	int32		tzlen;
-	Size		size;
-	int64		i;
-	uint8		flags = 0;
-	char	   *buf;
-	char	   *p;
-	SessLogRec **runs = NULL;
-
-	r = st->rules;
-	if (r->mode == SESS_MODE_SESSIONS && st->use_log && st->runs > 1)
-	{
-		runs = runs_in_order(st);
-		if (runs == NULL)
-			unlog(st);			/* the runs overlap: merge them */
-	}
-	if (runs == NULL)
-		sess_state_normalize(st);
-	tzlen = r->tzname ? (int32) strlen(r->tzname) : -1;
-
-	/* exact size first, then one allocation */
-	size = VARHDRSZ + SZ_HEADER_SIZE + Max(tzlen, 0);
-	if (r->mode == SESS_MODE_SESSIONS && st->use_log)
-	{
-		size += st->u.l.bytes;
-		if (st->nsess > 0)
-			size += session_wire_size(&st->last);
-	}
-	else if (r->mode == SESS_MODE_SESSIONS)
-	{
-		for (i = 0; i < st->nsess; i++)
-			size += session_wire_size(state_session(st, i));
-	}
-	else
-	{
-		for (i = 0; i < st->u.e.nev; i++)
-			size += 8 * 3 + 1 + str_size(st->u.e.ev[i].eid.len) +
-				str_size(st->u.e.ev[i].key.len) + str_size(st->u.e.ev[i].view.len);
-	}
-	if (size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("session state too large to store"),
-				 errdetail("It would take %zu bytes.", size)));
-
-	buf = palloc(size);
-	SET_VARSIZE(buf, size);
-	p = buf + VARHDRSZ;
-	memcpy(p, SZ_MAGIC, 4);
-	p += 4;
-	p = w_u8(p, SZ_VERSION);
-	p = w_u8(p, (uint8) r->mode);
-	if (r->key_rules)
-		flags |= SZ_FLAG_KEY_RULES;
-	if (st->timeout_per_row)
-		flags |= SZ_FLAG_TIMEOUT_PER_ROW;
-	p = w_u8(p, flags);
-	p = sess_put_i64(p, st->timeout_us);
-	p = sess_put_i64(p, r->max_duration_us);
-	p = sess_put_i64(p, r->engaged_duration_ms);
-	p = sess_put_i32(p, r->engaged_views);
-	p = w_str(p, r->tzname, tzlen);
-	if (runs != NULL)
-	{
-		/* several runs, one after the other: their sessions in order */
-		p = sess_put_i64(p, st->nsess);
-		for (i = 0; i < st->nsess; i++)
-		{
-			if (runs[i] == NULL)
-				p = write_session(p, &st->last);
-			else
-			{
-				memcpy(p, SESS_LOGREC_DATA(runs[i]), runs[i]->len);
-				p += runs[i]->len;
-			}
-		}
-		pfree(runs);
-	}
-	else if (r->mode == SESS_MODE_SESSIONS && st->use_log)
-	{
-		SessLogRec *rec;
-		char	   *q;
-
-		/*
-		 * The records, newest first in the chain, are copied from the end of
-		 * their place backwards; `last` follows them.
-		 */
-		p = sess_put_i64(p, st->nsess);
-		q = buf + size - (st->nsess > 0 ? session_wire_size(&st->last) : 0);
-		if (st->nsess > 0)
-			write_session(q, &st->last);
-		for (rec = st->u.l.head; rec != NULL; rec = rec->prev)
-		{
-			q -= rec->len;
-			memcpy(q, SESS_LOGREC_DATA(rec), rec->len);
-		}
-		Assert(q == p);
-		p = buf + size;
-	}
-	else if (r->mode == SESS_MODE_SESSIONS)
-	{
-		p = sess_put_i64(p, st->nsess);
-		for (i = 0; i < st->nsess; i++)
-			p = write_session(p, state_session(st, i));
-	}
-	else
-	{
-		p = sess_put_i64(p, st->u.e.nev);
-		for (i = 0; i < st->u.e.nev; i++)
-		{
-			SessEventRec *e = &st->u.e.ev[i];
-
-			p = sess_put_i64(p, e->ts);
-			p = sess_put_i64(p, e->timeout_us);
-			p = sess_put_i64(p, e->engagement_ms);
-			p = w_u8(p, e->start_event ? 1 : 0);
-			p = w_str(p, e->eid.p, e->eid.len);
-			p = w_str(p, e->key.p, e->key.len);
-			p = w_str(p, e->view.p, e->view.len);
-		}
-	}
-	Assert(p == buf + size);
-	return (bytea *) buf;
-}
-
-/* ----------------------------------------------------- validating reader */
-
-SESS_NORETURN static void corrupt(const char *what) SESS_NORETURN_ATTR;
-
-static void
-corrupt(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid session state"),
-			 errdetail("The state is corrupt or not a sessionstate: %s.", what),
-			 errhint("Session states come from session_agg() or session_merge(); rebuild it from the events.")));
-}
-
-static inline void
-need(SessReader *r, int64 n, const char *what)
-{
-	if (n < 0 || r->len - r->off < n)
-		corrupt(what);
-}
-
-static uint8
-get_u8(SessReader *r, const char *what)
-{
-	need(r, 1, what);
-	return (uint8) r->p[r->off++];
-}
-
-static int32
-get_i32(SessReader *r, const char *what)
-{
-	uint32		n;
-
-	need(r, 4, what);
-	memcpy(&n, r->p + r->off, 4);
-	r->off += 4;
-	return (int32) pg_ntoh32(n);
-}
-
-static int64
-get_i64(SessReader *r, const char *what)
-{
-	uint64		n;
-
-	need(r, 8, what);
-	memcpy(&n, r->p + r->off, 8);
-	r->off += 8;
-	return (int64) pg_ntoh64(n);
-}
-
-/*
- * Bytes 1 to 127 only: valid text in every server encoding (all are ASCII
- * supersets), checked without a call for the short names states hold, eight
- * bytes at a time.
- */
-static inline bool
-plain_ascii(const char *s, int32 len)
-{
-	const uint64 ones = UINT64CONST(0x0101010101010101);
-	const uint64 highs = UINT64CONST(0x8080808080808080);
-	int32		i = 0;
-
-	for (; i + 8 <= len; i += 8)
-	{
-		uint64		w;
-
-		memcpy(&w, s + i, 8);
-		/* a high bit set, or a zero byte (w - ones borrows into its high bit) */
-		if ((w & highs) != 0 || ((w - ones) & ~w & highs) != 0)
-			return false;
-	}
-	for (; i < len; i++)
-		if ((unsigned char) (s[i] - 1) >= 0x7f)
-			return false;
-	return true;
-}
-
-/*
- * A text value in place: length checked, valid in the database encoding, no
- * NUL byte.  Returns its length (-1 for NULL, allowed only if nullable).
- */
-static int32
-get_str(SessReader *r, const char **s, bool nullable, const char *what)
-{
-	int32		len = get_i32(r, what);
-
-	*s = NULL;
-	if (len == -1 && nullable)
-		return -1;
-	if (len < 0)
-		corrupt(what);
-	need(r, len, what);
-	*s = r->p + r->off;
-	if (!plain_ascii(*s, len) &&
-		(memchr(*s, '\0', len) != NULL ||
-		 !pg_verify_mbstr(GetDatabaseEncoding(), *s, len, true)))
-		corrupt(what);
-	r->off += len;
-	return len;
-}
-
-static TimestampTz
-get_ts(SessReader *r, const char *what)
-{
-	TimestampTz ts = get_i64(r, what);
-
-	if (TIMESTAMP_NOT_FINITE(ts) || !IS_VALID_TIMESTAMP(ts))
-		corrupt(what);
-	return ts;
-}
-
-static void
-get_view(SessReader *r, SessViewRef *v, const SessSummary *s, const char *what)
-{
-	v->ts = get_ts(r, what);
-	if (v->ts < s->start || v->ts > s->end)
-		corrupt(what);
-	v->eid_len = get_str(r, &v->eid, true, what);
-	v->view_len = get_str(r, &v->view, false, what);
-}
-
-/* Order of view candidates given by reference: (ts, event_id, view). */
-static int
-viewref_cmp(const SessViewRef *a, const SessViewRef *b)
-{
-	int			c;
-
-	if (a->ts != b->ts)
-		return (a->ts < b->ts) ? -1 : 1;
-	c = bytes_cmp(a->eid, a->eid_len, b->eid, b->eid_len);
-	if (c != 0)
-		return c;
-	return bytes_cmp(a->view, a->view_len, b->view, b->view_len);
-}
-
-void
-sess_reader_open(SessReader *r, const char *data, int len)
-{
-	uint8		version;
-	uint8		mode;
-	uint8		flags;
-	const char *tz;
-	int32		tzlen;
-	int64		min_item;
-
-	memset(r, 0, sizeof(*r));
-	r->p = data;
-	r->len = len;
-	need(r, SZ_HEADER_SIZE, "too short");
-	if (memcmp(data, SZ_MAGIC, 4) != 0)
-		corrupt("bad magic number");
-	r->off = 4;
-	version = get_u8(r, "version");
-	if (version != SZ_VERSION)
-		corrupt("unknown version");
-	mode = get_u8(r, "mode");
-	if (mode != SESS_MODE_SESSIONS && mode != SESS_MODE_EVENTS)
-		corrupt("unknown mode");
-	r->rules.mode = (SessMode) mode;
-	flags = get_u8(r, "flags");
-	if (flags & ~SZ_FLAG_ALL)
-		corrupt("unknown flags");
-	r->rules.key_rules = (flags & SZ_FLAG_KEY_RULES) != 0;
-	r->timeout_per_row = (flags & SZ_FLAG_TIMEOUT_PER_ROW) != 0;
-	r->timeout_us = get_i64(r, "timeout");
-	r->rules.max_duration_us = get_i64(r, "max_duration");
-	r->rules.engaged_duration_ms = get_i64(r, "engaged duration");
-	r->rules.engaged_views = get_i32(r, "engaged views");
-	if (r->timeout_us < -1 || r->rules.max_duration_us < -1 ||
-		r->rules.engaged_duration_ms < 0 || r->rules.engaged_views < 0)
-		corrupt("rules out of range");
-	if ((r->rules.max_duration_us != SESS_NO_LIMIT || r->rules.key_rules) !=
-		(r->rules.mode == SESS_MODE_EVENTS))
-		corrupt("mode does not match the rules");
-	tzlen = get_str(r, &tz, true, "time zone");
-	if (tzlen >= 0)
-	{
-		char	   *name = pnstrdup(tz, tzlen);
-		pg_tz	   *zone = (tzlen > 0) ? pg_tzset(name) : NULL;
-
-		if (zone == NULL)
-			corrupt("unknown time zone");
-		r->rules.tzname = name;
-		sess_day_cache_init(&r->rules.day, zone);
-	}
-	r->count = get_i64(r, "count");
-	min_item = (mode == SESS_MODE_SESSIONS) ? SZ_SESSION_MIN : SZ_EVENT_MIN;
-	if (r->count < 0 || r->count > (r->len - r->off) / min_item ||
-		r->count > PG_INT32_MAX)
-		corrupt("count does not match the size");
-	if ((r->count > 0) != (r->timeout_us >= 0))
-		corrupt("timeout missing");
-}
-
-/* Next session of a SESSIONS-mode state; false at the end. */
-bool
-sess_reader_next(SessReader *r, SessSummary *s)
-{
-	Assert(r->rules.mode == SESS_MODE_SESSIONS);
-	if (r->done >= r->count)
-	{
-		if (r->off != r->len)
-			corrupt("trailing bytes");
-		return false;
-	}
-	CHECK_FOR_INTERRUPTS();
-	/* every field but the view candidates, which the caller reads from r */
-	s->start = get_ts(r, "session start");
-	s->end = get_ts(r, "session end");
-	s->expiry = get_i64(r, "session expiry");
-	s->day = get_i32(r, "session day");
-	s->events = get_i64(r, "event count");
-	s->views = get_i64(r, "view count");
-	s->engagement_ms = get_i64(r, "engagement");
-	if (s->end < s->start || s->expiry < s->end ||
-		(r->timeout_per_row ? s->expiry < sess_add_usec(s->end, r->timeout_us)
-		 : s->expiry != sess_add_usec(s->end, r->timeout_us)) ||
-		s->events < 1 || s->views < 0 || s->views > s->events ||
-		s->engagement_ms < 0)
-		corrupt("session out of range");
-	if (r->rules.tzname == NULL ? s->day != SESS_NO_DAY
-		: (sess_local_day(&r->rules.day, s->start) != s->day ||
-		   sess_local_day(&r->rules.day, s->end) != s->day))
-		corrupt("session day");
-	if (r->done > 0 && (s->start <= r->prev_end ||
-						sess_joins(r->prev_expiry, r->prev_day, s->start, s->day)))
-		corrupt("sessions overlap or are out of order");
-	if (s->views > 0)
-	{
-		get_view(r, &r->entry, s, "entry view");
-		get_view(r, &r->exit, s, "exit view");
-		if (viewref_cmp(&r->entry, &r->exit) > 0)
-			corrupt("entry view after exit view");
-	}
-	if (r->done == 0)
-		s->reason = SESS_FIRST;
-	else if (s->start > r->prev_expiry)
-		s->reason = SESS_TIMEOUT;
-	else
-		s->reason = SESS_DAY;
-	r->prev_end = s->end;
-	r->prev_expiry = s->expiry;
-	r->prev_day = s->day;
-	r->done++;
-	return true;
-}
-
-void
-sess_reader_close(SessReader *r)
-{
-	if (r->rules.tzname)
-		pfree(r->rules.tzname);
-	r->rules.tzname = NULL;
-}
-
-/*
- * Build a state from its binary form, validating every byte.  The rules are
- * those of `shared` when equal (so deserialized states of one aggregate share
- * them), else a copy in cxt.
- */
-SessState *
-sess_state_deserialize(MemoryContext cxt, const char *data, int len,
-					   SessRules *shared)
-{
-	SessReader	r;
-	SessRules  *rules;
-	SessState  *st;
-
-	sess_reader_open(&r, data, len);
-	rules = (shared && sess_rules_equal(shared, &r.rules)) ? shared
-		: sess_rules_copy(cxt, &r.rules);
-	st = sess_state_create(cxt, rules);
-	st->timeout_us = r.timeout_us;
-	st->timeout_per_row = r.timeout_per_row;
-
-	if (r.rules.mode == SESS_MODE_SESSIONS)
-	{
-		SessSummary s;
-
-		/* room for every session, so that a merge can take them in place */
-		if (r.count > 1)
-			reserve_sessions(st, r.count);
-		while (sess_reader_next(&r, &s))
-		{
-			SessSummary *d = push_session(st);
-
-			*d = s;
-			d->reason = SESS_CONTINUES;
-			if (s.views > 0)
-			{
-				view_set(cxt, &d->entry, true, r.entry.ts, r.entry.eid, r.entry.eid_len,
-						 r.entry.view, r.entry.view_len);
-				view_set(cxt, &d->exit, true, r.exit.ts, r.exit.eid, r.exit.eid_len,
-						 r.exit.view, r.exit.view_len);
-			}
-		}
-	}
-	else
-	{
-		int64		i;
-
-		grow_events(st, Max(r.count, 1), false);
-		for (i = 0; i < r.count; i++)
-		{
-			TimestampTz ts;
-			int64		timeout_us;
-			int64		engagement_ms;
-			uint8		se;
-			const char *eid;
-			const char *key;
-			const char *view;
-			int32		eidlen;
-			int32		keylen;
-			int32		viewlen;
-
-			CHECK_FOR_INTERRUPTS();
-			ts = get_ts(&r, "event time");
-			timeout_us = get_i64(&r, "event timeout");
-			engagement_ms = get_i64(&r, "event engagement");
-			se = get_u8(&r, "start flag");
-			if (timeout_us < 0 || engagement_ms < 0 || se > 1 ||
-				(r.timeout_per_row ? timeout_us < r.timeout_us
-				 : timeout_us != r.timeout_us))
-				corrupt("event out of range");
-			eidlen = get_str(&r, &eid, true, "event id");
-			keylen = get_str(&r, &key, true, "split key");
-			viewlen = get_str(&r, &view, true, "view name");
-			if (!r.rules.key_rules && (keylen >= 0 || se != 0))
-				corrupt("split key or start flag without split rules");
-			event_set(cxt, &st->u.e.ev[st->u.e.nev], ts, timeout_us, engagement_ms,
-					  se == 1, eid, eidlen, key, keylen, view, viewlen);
-			if (st->u.e.nev > 0 && event_cmp(&st->u.e.ev[st->u.e.nev - 1], &st->u.e.ev[st->u.e.nev]) > 0)
-				corrupt("events out of order");
-			st->u.e.nev++;
-		}
-		if (r.off != r.len)
-			corrupt("trailing bytes");
-	}
-	sess_reader_close(&r);
-	return st;
 }

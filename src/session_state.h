@@ -315,9 +315,9 @@ sess_state_add_fast(SessState *st, const SessInput *in)
 			return false;
 
 		/*
-		 * A later view: the new exit, as view_set() would set it when that
-		 * allocates and frees nothing: inline in place of an inline exit, or
-		 * in the exit's own allocation when that is large enough.
+		 * A later view: the new exit, as sess_view_set() would set it when
+		 * that allocates and frees nothing: inline in place of an inline
+		 * exit, or in the exit's own allocation when that is large enough.
 		 */
 		has_ext = sess_view_size(s->exit.eid_len, s->exit.view_len) > SESS_VIEW_INLINE;
 		if (need_ext != has_ext || (need_ext && s->exit.b.ext.cap < need))
@@ -342,7 +342,7 @@ extern bool sess_engaged(const SessRules *rules, const SessSummary *s);
 extern const char *sess_view_name(const SessView *v);
 extern int64 sess_duration_ms(const SessSummary *s);
 
-/* Binary form (sessionstate varlena, serialize/deserialize). */
+/* Binary form (sessionstate varlena, serialize/deserialize): session_wire.c. */
 extern bytea *sess_state_serialize(SessState *st);
 
 /*
