@@ -14,6 +14,9 @@
  * zone is read as UTC and epoch milliseconds are converted on entry, so the
  * core only ever sees TimestampTz.
  *
+ * What the viewing-time code shares with it (compatibility across majors,
+ * byte I/O, the hexadecimal form, durations) is in session_util.h.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef SESSIONIZE_SESSION_CORE_H
@@ -21,31 +24,9 @@
 
 #include "postgres.h"
 
-/*
- * The varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE, ...) live
- * in varatt.h since PostgreSQL 16, which postgres.h no longer includes from
- * 18 on.
- */
-#if PG_VERSION_NUM >= 160000
-#include "varatt.h"
-#endif
-
-#include "datatype/timestamp.h"
-#include "lib/stringinfo.h"
 #include "pgtime.h"
-#include "port/pg_bswap.h"
 
-/*
- * PostgreSQL 18 replaced pg_attribute_noreturn(), written after a
- * declaration, with pg_noreturn, written before it.
- */
-#if PG_VERSION_NUM >= 180000
-#define SESS_NORETURN pg_noreturn
-#define SESS_NORETURN_ATTR
-#else
-#define SESS_NORETURN
-#define SESS_NORETURN_ATTR pg_attribute_noreturn()
-#endif
+#include "session_util.h"
 
 /* No limit for an optional duration (max_duration absent). */
 #define SESS_NO_LIMIT	INT64CONST(-1)
@@ -94,17 +75,6 @@ typedef struct SessTracker
 	TimestampTz last;			/* latest event seen (any session) */
 	TimestampTz expiry;			/* max(ts_k + timeout_k) over the session */
 } SessTracker;
-
-/* Saturating timestamp + microseconds: never overflows, caps at the ends. */
-static inline TimestampTz
-sess_add_usec(TimestampTz ts, int64 us)
-{
-	TimestampTz r;
-
-	if (__builtin_add_overflow(ts, us, &r))
-		return (us > 0) ? PG_INT64_MAX : PG_INT64_MIN;
-	return r;
-}
 
 /* a - b > limit, computed without overflow (a >= b is not assumed). */
 static inline bool
@@ -187,8 +157,10 @@ typedef struct SessDayCache
 extern void sess_day_cache_init(SessDayCache *c, pg_tz *tz);
 extern int32 sess_local_day(SessDayCache *c, TimestampTz ts);
 
-/* Argument validation and conversion (errors: docs/semantics.md, Bad input). */
-extern int64 sess_interval_usec(const Interval *iv, const char *argname);
+/*
+ * Argument validation and conversion (errors: docs/semantics.md, Bad input);
+ * durations: sess_interval_usec() (session_util.h).
+ */
 SESS_NORETURN extern void sess_null_timeout_error(void) SESS_NORETURN_ATTR;
 extern pg_tz *sess_lookup_tz(const char *name);
 SESS_NORETURN extern void sess_infinite_error(TimestampTz ts) SESS_NORETURN_ATTR;
@@ -217,54 +189,7 @@ sess_check_order(TimestampTz prev, TimestampTz ts)
 extern const char *sess_reason_name(SessReason r);
 extern int	sess_format_id(char *buf, size_t buflen, TimestampTz start);
 
-/*
- * Binary form of the state types: integers in network byte order, written
- * to or read from unaligned bytes.
- */
-static inline char *
-sess_put_i32(char *p, int32 v)
-{
-	uint32		n = pg_hton32((uint32) v);
-
-	memcpy(p, &n, 4);
-	return p + 4;
-}
-
-static inline char *
-sess_put_i64(char *p, int64 v)
-{
-	uint64		n = pg_hton64((uint64) v);
-
-	memcpy(p, &n, 8);
-	return p + 8;
-}
-
-static inline int32
-sess_get_i32(const char *p)
-{
-	uint32		n;
-
-	memcpy(&n, p, 4);
-	return (int32) pg_ntoh32(n);
-}
-
-static inline int64
-sess_get_i64(const char *p)
-{
-	uint64		n;
-
-	memcpy(&n, p, 8);
-	return (int64) pg_ntoh64(n);
-}
-
-/* Text form of the state types: their bytes in hexadecimal. */
-extern char *sess_hex_decode(const char *str, const char *typname, int *len);
-extern char *sess_hex_encode(const char *data, int len);
-
 /* Length of the "-YYYYMMDD-HH24MISSMS" suffix for years 0001..9999. */
 #define SESS_ID_SUFFIX_MAX	32
-
-/* Bytes of a user-supplied value an error message echoes at most. */
-#define SESS_ECHO_MAX	64
 
 #endif							/* SESSIONIZE_SESSION_CORE_H */

@@ -41,7 +41,7 @@
 #include "utils/timestamp.h"
 #include "access/htup_details.h"
 
-#include "session_core.h"
+#include "session_util.h"
 
 PG_FUNCTION_INFO_V1(sessionize_viewing_in);
 PG_FUNCTION_INFO_V1(sessionize_viewing_recv);
