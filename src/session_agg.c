@@ -20,7 +20,6 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
@@ -51,11 +50,9 @@ PG_FUNCTION_INFO_V1(sessionize_session_event_count);
 
 /* ------------------------------------------------------------ the type */
 
-static bytea *
-validated_copy(const char *data, int len)
+static void
+state_validate(const char *data, int len)
 {
-	bytea	   *out;
-
 	/* parse in a throwaway context: only the validation matters here */
 	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext,
 											  "sessionstate validation",
@@ -63,11 +60,9 @@ validated_copy(const char *data, int len)
 
 	sess_state_deserialize(tmp, data, len, NULL);
 	MemoryContextDelete(tmp);
-	out = palloc(len + VARHDRSZ);
-	SET_VARSIZE(out, len + VARHDRSZ);
-	memcpy(VARDATA(out), data, len);
-	return out;
 }
+
+static const SessStateType sessionstate_type = {"sessionstate", state_validate};
 
 static SessState *
 state_from_datum(MemoryContext cxt, Datum d, SessRules *shared)
@@ -81,50 +76,33 @@ state_from_datum(MemoryContext cxt, Datum d, SessRules *shared)
 Datum
 sessionize_state_in(PG_FUNCTION_ARGS)
 {
-	int			len;
-	char	   *bin = sess_hex_decode(PG_GETARG_CSTRING(0), "sessionstate", &len);
-
-	PG_RETURN_BYTEA_P(validated_copy(bin, len));
+	return sess_type_in(fcinfo, &sessionstate_type);
 }
 
 /* Output and send depend on the bytes only: viewingstate uses them too. */
 Datum
 sessionize_state_out(PG_FUNCTION_ARGS)
 {
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-
-	PG_RETURN_CSTRING(sess_hex_encode(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
+	return sess_type_out(fcinfo);
 }
 
 Datum
 sessionize_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			len = buf->len - buf->cursor;
-	bytea	   *out = validated_copy(buf->data + buf->cursor, len);
-
-	buf->cursor = buf->len;
-	PG_RETURN_BYTEA_P(out);
+	return sess_type_recv(fcinfo, &sessionstate_type);
 }
 
 Datum
 sessionize_state_send(PG_FUNCTION_ARGS)
 {
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return sess_type_send(fcinfo);
 }
 
 /* CAST (bytea AS sessionstate): the bytes must be a valid state. */
 Datum
 sessionize_state_from_bytea(PG_FUNCTION_ARGS)
 {
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-
-	PG_RETURN_BYTEA_P(validated_copy(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
+	return sess_type_from_bytea(fcinfo, &sessionstate_type);
 }
 
 /* ------------------------------------------------------ session_agg */

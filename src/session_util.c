@@ -2,14 +2,15 @@
  *
  * session_util.c
  *	  Utilities shared by the session code and the viewing-time code: the
- *	  length of a duration argument, and the hexadecimal text form of the
- *	  state types.
+ *	  length of a duration argument, the hexadecimal text form of the state
+ *	  types, and their type I/O.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "common/int.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -140,4 +141,68 @@ sess_hex_encode(const char *data, int len)
 	}
 	out[2 * len] = '\0';
 	return out;
+}
+
+/* --------------------------------------------------- type I/O of the states */
+
+/* A new varlena holding data[0 .. len), once the type's validator passed it. */
+bytea *
+sess_validated_copy(const SessStateType *type, const char *data, int len)
+{
+	bytea	   *out;
+
+	type->validate(data, len);
+	out = palloc(len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
+	memcpy(VARDATA(out), data, len);
+	return out;
+}
+
+/* Text input: the binary form in hexadecimal. */
+Datum
+sess_type_in(FunctionCallInfo fcinfo, const SessStateType *type)
+{
+	int			len;
+	char	   *bin = sess_hex_decode(PG_GETARG_CSTRING(0), type->name, &len);
+
+	PG_RETURN_BYTEA_P(sess_validated_copy(type, bin, len));
+}
+
+Datum
+sess_type_recv(FunctionCallInfo fcinfo, const SessStateType *type)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	bytea	   *out = sess_validated_copy(type, buf->data + buf->cursor,
+										  buf->len - buf->cursor);
+
+	buf->cursor = buf->len;
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* CAST (bytea AS the type): the bytes must be a valid state. */
+Datum
+sess_type_from_bytea(FunctionCallInfo fcinfo, const SessStateType *type)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_BYTEA_P(sess_validated_copy(type, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
+}
+
+Datum
+sess_type_out(FunctionCallInfo fcinfo)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_CSTRING(sess_hex_encode(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
+}
+
+Datum
+sess_type_send(FunctionCallInfo fcinfo)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

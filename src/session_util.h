@@ -3,8 +3,8 @@
  * session_util.h
  *	  Utilities shared by the session code and the viewing-time code:
  *	  compatibility across PostgreSQL majors, error helpers, time
- *	  arithmetic, and the binary (big-endian integers) and text
- *	  (hexadecimal) forms of the state types.
+ *	  arithmetic, the binary (big-endian integers) and text (hexadecimal)
+ *	  forms of the state types, and their type I/O.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,6 +23,7 @@
 #endif
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "port/pg_bswap.h"
 
@@ -101,5 +102,28 @@ sess_get_i64(const char *p)
 /* Text form of the state types: their bytes in hexadecimal. */
 extern char *sess_hex_decode(const char *str, const char *typname, int *len);
 extern char *sess_hex_encode(const char *data, int len);
+
+/*
+ * Type I/O of the state types (sessionstate, viewingstate): a state is a
+ * varlena holding its binary form, and every way one comes in from outside
+ * (text input, binary receive, the cast from bytea) passes the type's
+ * validator, which raises an ERROR unless data[0 .. len) is a valid state.
+ * Output and send depend on the bytes only.  The V1 functions of each type
+ * are one-line wrappers around these.
+ */
+typedef struct SessStateType
+{
+	const char *name;			/* the SQL type, for messages */
+	void		(*validate) (const char *data, int len);
+} SessStateType;
+
+extern bytea *sess_validated_copy(const SessStateType *type,
+								  const char *data, int len);
+extern Datum sess_type_in(FunctionCallInfo fcinfo, const SessStateType *type);
+extern Datum sess_type_recv(FunctionCallInfo fcinfo, const SessStateType *type);
+extern Datum sess_type_from_bytea(FunctionCallInfo fcinfo,
+								  const SessStateType *type);
+extern Datum sess_type_out(FunctionCallInfo fcinfo);
+extern Datum sess_type_send(FunctionCallInfo fcinfo);
 
 #endif							/* SESSIONIZE_SESSION_UTIL_H */

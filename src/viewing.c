@@ -34,7 +34,6 @@
 #include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -430,49 +429,37 @@ vw_from_datum(MemoryContext cxt, Datum d)
 	return st;
 }
 
-static bytea *
-vw_validated_copy(const char *data, int len)
+static void
+vw_validate(const char *data, int len)
 {
-	bytea	   *out;
-
 	vw_parse(data, len, NULL);
-	out = palloc(len + VARHDRSZ);
-	SET_VARSIZE(out, len + VARHDRSZ);
-	memcpy(VARDATA(out), data, len);
-	return out;
 }
 
+static const SessStateType viewingstate_type = {"viewingstate", vw_validate};
+
 /*
- * The type.  Output and send write the bytes as they are, whatever the
- * type: viewingstate uses sessionstate's functions for them (session_agg.c).
+ * The type (session_util.c).  Output and send write the bytes as they are,
+ * whatever the type: viewingstate uses sessionstate's functions for them
+ * (session_agg.c).
  */
 
 Datum
 sessionize_viewing_in(PG_FUNCTION_ARGS)
 {
-	int			len;
-	char	   *bin = sess_hex_decode(PG_GETARG_CSTRING(0), "viewingstate", &len);
-
-	PG_RETURN_BYTEA_P(vw_validated_copy(bin, len));
+	return sess_type_in(fcinfo, &viewingstate_type);
 }
 
 Datum
 sessionize_viewing_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	bytea	   *out = vw_validated_copy(buf->data + buf->cursor, buf->len - buf->cursor);
-
-	buf->cursor = buf->len;
-	PG_RETURN_BYTEA_P(out);
+	return sess_type_recv(fcinfo, &viewingstate_type);
 }
 
 /* CAST (bytea AS viewingstate): the bytes must be a valid state. */
 Datum
 sessionize_viewing_from_bytea(PG_FUNCTION_ARGS)
 {
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-
-	PG_RETURN_BYTEA_P(vw_validated_copy(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
+	return sess_type_from_bytea(fcinfo, &viewingstate_type);
 }
 
 /* ------------------------------------------------------- the aggregates */
@@ -729,7 +716,8 @@ sessionize_viewing_merge2(PG_FUNCTION_ARGS)
 	{
 		bytea	   *x = PG_GETARG_BYTEA_PP(PG_ARGISNULL(0) ? 1 : 0);
 
-		PG_RETURN_BYTEA_P(vw_validated_copy(VARDATA_ANY(x), VARSIZE_ANY_EXHDR(x)));
+		PG_RETURN_BYTEA_P(sess_validated_copy(&viewingstate_type, VARDATA_ANY(x),
+											  VARSIZE_ANY_EXHDR(x)));
 	}
 	a = vw_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(0));
 	b = vw_from_datum(CurrentMemoryContext, PG_GETARG_DATUM(1));
