@@ -172,3 +172,24 @@ sz_psql() {
 	shift 2
 	sz_as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres "$@"
 }
+
+# For the script tests test/t_*.sh: check WHAT EXPECTED ACTUAL prints one
+# "ok:" or "FAIL:" line and counts failures in $failures; sz_finish NAME
+# prints the verdict and exits non-zero when a check failed.
+failures=0
+check() {
+	if [ "$2" = "$3" ]; then
+		echo "ok:   $1 ($3)"
+	else
+		echo "FAIL: $1: expected '$2', got '$3'"
+		failures=$((failures + 1))
+	fi
+}
+sz_finish() {
+	if [ "$failures" -eq 0 ]; then
+		echo "$1: all checks passed"
+	else
+		echo "$1: $failures check(s) failed"
+		exit 1
+	fi
+}

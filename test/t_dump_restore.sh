@@ -21,14 +21,6 @@ cleanup() {
 trap cleanup EXIT
 
 q() { local db=$1; shift; sz_psql "$SZ_DIR" "$SZ_PORT" -d "$db" -At -c "SET client_min_messages = warning" -c "$1"; }
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok:   $1 ($3)"
-	else
-		echo "FAIL: $1: expected $2, got $3"
-		failures=$((failures + 1))
-	fi
-}
 differences() {
 	q "$1" "SELECT (SELECT count(*) FROM (SELECT * FROM dr_ref EXCEPT ALL SELECT * FROM dr_sessions) x)
 	             + (SELECT count(*) FROM (SELECT * FROM dr_sessions EXCEPT ALL SELECT * FROM dr_ref) y)"
@@ -93,9 +85,4 @@ for fmt in plain custom; do
 		"$(q "$db" "SELECT bool_or(has_function_privilege('public', p.oid, 'EXECUTE')) FROM pg_proc p WHERE proname LIKE 'dr_sessions_capture_%'")"
 done
 
-if [ "$failures" -eq 0 ]; then
-	echo "t_dump_restore: all checks passed"
-else
-	echo "t_dump_restore: $failures check(s) failed"
-	exit 1
-fi
+sz_finish t_dump_restore

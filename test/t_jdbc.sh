@@ -29,14 +29,6 @@ PLATFORM=Android
 NY=America/New_York
 failures=0
 
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok:   $1 ($3)"
-	else
-		echo "FAIL: $1: expected '$2', got '$3'"
-		failures=$((failures + 1))
-	fi
-}
 
 ########################################################################
 # Java and the driver, from Debian's packages

@@ -49,14 +49,6 @@ bg() {
 	bg_pids+=($!)
 	last_pid=$!
 }
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok:   $1 ($3)"
-	else
-		echo "FAIL: $1: expected $2, got $3"
-		failures=$((failures + 1))
-	fi
-}
 # wait_for WHAT SECONDS SQL: poll until SQL returns t
 wait_for() {
 	local what=$1 deadline=$((SECONDS + $2)) sql=$3
@@ -348,9 +340,4 @@ check "table equals the recomputation right after that refresh (g)" 0 "$(differe
 check "the sessions without a user are there" "t" "$(q "SELECT count(*) > 0 FROM cc_sessions WHERE user_pseudo_id IS NULL")"
 check "bookkeeping empty after (g)" 0 "$(q "SELECT (SELECT count(*) FROM cc_sessions_delta) + (SELECT count(*) FROM cc_sessions_dirty)")"
 
-if [ "$failures" -eq 0 ]; then
-	echo "t_refresh_concurrency: all checks passed"
-else
-	echo "t_refresh_concurrency: $failures check(s) failed"
-	exit 1
-fi
+sz_finish t_refresh_concurrency

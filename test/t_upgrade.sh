@@ -26,14 +26,6 @@ cleanup() {
 trap cleanup EXIT
 
 q() { local db=$1; shift; sz_psql "$SZ_DIR" "$SZ_PORT" -d "$db" -At -c "SET client_min_messages = warning" -c "$1"; }
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok:   $1 ($3)"
-	else
-		echo "FAIL: $1: expected $2, got $3"
-		failures=$((failures + 1))
-	fi
-}
 newdb() {
 	sz_psql "$SZ_DIR" "$SZ_PORT" -d postgres -c "SET client_min_messages = warning" \
 		-c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
@@ -139,9 +131,4 @@ for old in $OLD_VERSIONS; do
 		"$(q "$db" "SELECT (SELECT count(*) FROM pg_class WHERE relname LIKE 'up\_sessions%') + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'up\_sessions%')")"
 done
 
-if [ "$failures" -eq 0 ]; then
-	echo "t_upgrade: all checks passed"
-else
-	echo "t_upgrade: $failures check(s) failed"
-	exit 1
-fi
+sz_finish t_upgrade
