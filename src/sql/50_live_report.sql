@@ -359,19 +359,22 @@ BEGIN
                 WITH span AS (
                     SELECT live_session_id,
                            pg_catalog.date_bin(%4$s, pg_catalog.min(%2$I.viewing_start(live_state)), %3$s) AS lo,
-                           pg_catalog.max(%2$I.viewing_end(live_state)) AS hi
+                           pg_catalog.max(%2$I.viewing_end(live_state)) - interval '1 microsecond' AS last
                     FROM %1$s GROUP BY live_session_id)
+                -- (last is computed above, and each function scan of the
+                -- heatmap is a subquery of its own, so that Citus can push
+                -- the view down: docs/citus.md)
                 SELECT v.live_session_id, v.viewer_id, v.viewer_name, v.country, v.device,
                        coalesce(%2$I.viewing_seconds(v.live_state), 0) / 60 AS minutes_viewed,
                        coalesce(%2$I.viewing_seconds(v.recording_state), 0) / 60 AS recording_minutes_viewed,
                        %2$I.engaged_seconds(v.live_state) / %2$I.viewing_seconds(v.live_state) AS live_engagement_rate,
                        v.reactions, v.chat_messages, v.polls_answered, v.qna_threads, v.downloads, v.raised_hands,
                        ARRAY(SELECT b.engaged_seconds / b.viewed_seconds
-                             FROM pg_catalog.generate_series(0::bigint,
-                                 %2$I.sessionize_live_buckets(v.live_session_id, s.lo, s.hi - interval '1 microsecond', %5$s)) k
-                             LEFT JOIN %2$I.viewing_buckets(v.live_state, %3$s, %4$s) b
-                                    ON b.bucket_start = s.lo + k * %5$s
-                             ORDER BY k) AS engagement_heatmap
+                             FROM (SELECT k FROM pg_catalog.generate_series(0::bigint,
+                                       %2$I.sessionize_live_buckets(v.live_session_id, s.lo, s.last, %5$s)) k) k
+                             LEFT JOIN (SELECT * FROM %2$I.viewing_buckets(v.live_state, %3$s, %4$s)) b
+                                    ON b.bucket_start = s.lo + k.k * %5$s
+                             ORDER BY k.k) AS engagement_heatmap
                 FROM %1$s v JOIN span s ON s.live_session_id IS NOT DISTINCT FROM v.live_session_id
                 $v$, v_states, ext, origin, bk, bk_secs);
         ELSIF part = 'polls' THEN
