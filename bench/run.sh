@@ -15,13 +15,15 @@
 #                   GROUP BY) and against SELECT user, count(*) ... GROUP BY
 #                   user; twice: parallel workers off (report "agg"), then on
 #                   (report "agg_parallel")
-#   refresh         the issue's "refreshing after 1 % new events costs at most
-#                   5 % of a full build": create_session_table() on the data
-#                   without the newest 1 % (plus a few hundred late events),
-#                   then INSERT of those events through the capture triggers
-#                   and refresh_session_table(); every round rebuilds, so that
-#                   each timed refresh processes the same events; checked once
-#                   against the session view (see bench/refresh.sql)
+#   refresh         session tables, on a server with PostgreSQL's default
+#                   settings (restarted so for this suite): create_session_table()
+#                   on data of its own without its newest 1 % and 0.1 %
+#                   late events spread over the history, then the INSERT of
+#                   those events through the capture triggers and
+#                   refresh_session_table(); a refresh of 10 events; the same
+#                   refresh with 4 times the history.  Refreshes are rolled
+#                   back, so that each round times the same work; checked
+#                   once against the session view (see bench/refresh.sql)
 #   viewing         viewing and engaged time per viewer of live sessions:
 #                   viewing_agg against the plain SQL (gaps and islands over
 #                   heartbeat intervals), row_number() and GROUP BY, over the
@@ -42,10 +44,14 @@
 #                   wall: on elapsed time (better for small smoke runs).  Both
 #                   are shown.
 #   BENCH_STRICT=1  exit non-zero when a goal is missed
+#   BENCH_REFRESH_USERS  refresh suite: users of its data (60000: ~1.01M
+#                   events)
 #   BENCH_REFRESH_SHARE  refresh suite: share of the events that arrive
 #                   after the build, the newest ones (0.01)
-#   BENCH_REFRESH_LATE   refresh suite: late events among them, older than a
-#                   day (300)
+#   BENCH_REFRESH_LATE   refresh suite: share of the events that arrive late
+#                   with them, spread over the history (0.001)
+#   BENCH_REFRESH_SMALL  refresh suite: refreshes of 10 events timed per
+#                   round (50)
 #   BENCH_WEBINAR_SESSIONS, BENCH_WEBINAR_VIEWERS  viewing suite: live
 #                   sessions and live viewers per session of
 #                   bench/generate_webinar.sql (20 and 1000: ~3.6M heartbeats)
@@ -66,8 +72,10 @@ BENCH_WARMUP=${BENCH_WARMUP:-1}
 BENCH_WORK_MEM=${BENCH_WORK_MEM:-1GB}
 BENCH_STRICT=${BENCH_STRICT:-0}
 BENCH_CLOCK=${BENCH_CLOCK:-cpu}
+BENCH_REFRESH_USERS=${BENCH_REFRESH_USERS:-60000}
 BENCH_REFRESH_SHARE=${BENCH_REFRESH_SHARE:-0.01}
-BENCH_REFRESH_LATE=${BENCH_REFRESH_LATE:-300}
+BENCH_REFRESH_LATE=${BENCH_REFRESH_LATE:-0.001}
+BENCH_REFRESH_SMALL=${BENCH_REFRESH_SMALL:-50}
 BENCH_WEBINAR_SESSIONS=${BENCH_WEBINAR_SESSIONS:-20}
 BENCH_WEBINAR_VIEWERS=${BENCH_WEBINAR_VIEWERS:-1000}
 ALL_SUITES=(window window_indexed agg refresh viewing)
@@ -129,38 +137,60 @@ suite_agg() {
 }
 
 # The refresh suite: a sequence per round rather than independent queries
-# (bench/refresh.sql).  Round 0 warms up, profiles the refresh with
-# auto_explain (plans of the statements inside it, to the plans file) and
-# checks the refreshed table against the session view.
+# (bench/refresh.sql), on a server with PostgreSQL's default settings: the
+# tuned settings of the other suites are overridden by their defaults
+# (ALTER SYSTEM, restart) until the suite ends.  Left as run.sh sets them:
+# autovacuum off (no background ANALYZE gives a fresh session table
+# statistics, and no background work disturbs the timing), fsync off, the
+# UTC time zone.  Round 0 warms up, profiles the refreshes with
+# auto_explain (plans of the statements inside them, to the plans file) and
+# checks each refreshed table against the session view.
+REFRESH_DEFAULTS="'shared_buffers', 'work_mem', 'maintenance_work_mem', 'temp_buffers', 'jit', 'max_parallel_workers_per_gather', 'wal_level', 'max_wal_senders', 'synchronous_commit', 'max_wal_size'"
+server_defaults() {
+	if [ "$1" = on ]; then
+		bench_psql -At -c "SELECT format('ALTER SYSTEM SET %I = %L;', name, boot_val) FROM pg_settings WHERE name IN ($REFRESH_DEFAULTS)" |
+			bench_psql -q -f - >/dev/null
+	else
+		bench_psql -c "ALTER SYSTEM RESET ALL" >/dev/null
+	fi
+	sz_as_pg "$PG_BIN/pg_ctl" -D "$W/data" -l "$W/server.log" -m fast -w restart >/dev/null
+	PM_PID=$(head -1 "$W/data/postmaster.pid")
+}
+
 suite_refresh() {
-	local r out plans
+	local r out plans data
 	out="$RESULTS/refresh-$STAMP"
 	plans="$W/refresh.plans.txt"
-	sz_log "suite refresh: the new events (share $BENCH_REFRESH_SHARE, $BENCH_REFRESH_LATE late), registration"
-	bench_psql -v share="$BENCH_REFRESH_SHARE" -v late="$BENCH_REFRESH_LATE" -f "$W/refresh.sql"
-	bench_psql -c "VACUUM (ANALYZE) events" -c "VACUUM (ANALYZE) bench_new" >/dev/null
+	server_defaults on
+	sz_log "suite refresh: $BENCH_REFRESH_USERS users, new events: the newest $BENCH_REFRESH_SHARE and $BENCH_REFRESH_LATE late; registration"
+	bench_psql -q -v users="$BENCH_REFRESH_USERS" -v seed="$BENCH_SEED" -v share="$BENCH_REFRESH_SHARE" \
+		-v late_share="$BENCH_REFRESH_LATE" -v small_batches="$BENCH_REFRESH_SMALL" -f "$W/refresh.sql" >/dev/null
+	bench_psql -c "VACUUM (FREEZE, ANALYZE) r.events, r.events4, r.bench_new, r.bench_small" >/dev/null
+	data="bench/generate.sql users=$BENCH_REFRESH_USERS seed=$BENCH_SEED in schema r: $(bench_psql -At -c "SELECT all_events || ' events, ' || pg_size_pretty(pg_relation_size('r.events')) || ' heap of the base data, ' || pg_size_pretty(pg_relation_size('r.events4')) || ' with 4x the history' FROM r.bench_refresh_info")"
+	sz_log "$data"
+	# the full build with 4x the history, once
+	bench_psql -At -c "CHECKPOINT" -c "SELECT bench_refresh_step('build4', 1)" | sed 's/^/   /' >&2
+	: >"$plans"
 	for r in $(seq 0 "$BENCH_RUNS"); do
-		local first=() last=()
-		if [ "$r" = 0 ]; then
-			# the warm-up refresh under auto_explain, then the check
-			first=(-c "SELECT bench_refresh_before()" -c "LOAD 'auto_explain'"
-				-c "SET auto_explain.log_min_duration = 0" -c "SET auto_explain.log_analyze = on"
-				-c "SET auto_explain.log_buffers = on" -c "SET auto_explain.log_nested_statements = on"
-				-c "SET auto_explain.log_level = notice")
-			last=(-c "SET auto_explain.log_min_duration = -1" -c "SELECT bench_refresh_check()")
-		fi
+		local explain=()
+		# (auto_explain samples a call only if it is on when the call starts)
+		[ "$r" = 0 ] && explain=(-c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0")
 		# progress on stderr; psql's own stderr (round 0: the plans) to a file
 		if ! bench_psql -At \
 			-c "CHECKPOINT" -c "SELECT bench_refresh_step('insert_plain', $r)" \
-			-c "SELECT bench_refresh_remove()" -c "VACUUM events" -c "CHECKPOINT" \
-			-c "SELECT bench_refresh_step('build', $r)" -c "CHECKPOINT" \
-			-c "SELECT bench_refresh_step('insert_capture', $r)" "${first[@]}" -c "CHECKPOINT" \
-			-c "SELECT bench_refresh_step('refresh', $r)" "${last[@]}" \
-			-c "SELECT drop_session_table('bench_sessions')" \
-			-c "SELECT bench_refresh_remove()" -c "VACUUM events" \
+			-c "SELECT bench_refresh_remove()" -c "VACUUM r.events" -c "CHECKPOINT" \
+			-c "SELECT bench_refresh_step('build', $r)" "${explain[@]}" \
+			-c "CHECKPOINT" -c "SELECT bench_refresh_undone('1x', $r)" \
+			-c "VACUUM r.events, r.bench_sessions, r.bench_sessions_state, r.bench_sessions_delta" \
+			-c "CHECKPOINT" -c "SELECT bench_refresh_undone('small', $r)" \
+			-c "VACUUM r.events, r.bench_sessions, r.bench_sessions_state, r.bench_sessions_delta" \
+			-c "CHECKPOINT" -c "SELECT bench_refresh_undone('4x', $r)" \
+			-c "VACUUM r.events4, r.bench_sessions4, r.bench_sessions4_state, r.bench_sessions4_delta" \
+			-c "SELECT drop_session_table('r.bench_sessions')" \
 			2>"$W/refresh.stderr" | sed -nE 's/^(round |the refreshed table )/   &/p' >&2; then
 			grep -A 40 -E '(^|: )(ERROR|FATAL):' "$W/refresh.stderr" >&2 || cat "$W/refresh.stderr" >&2
 			sz_log "suite refresh failed in round $r"
+			server_defaults off
 			exit 1
 		fi
 		if [ "$r" = 0 ]; then
@@ -169,21 +199,24 @@ suite_refresh() {
 			cat "$W/refresh.stderr" >&2
 		fi
 	done
-	# leave the events as they were for other suites
-	bench_psql -c "INSERT INTO events SELECT * FROM bench_new" -c "VACUUM (ANALYZE) events" >/dev/null
 	bench_psql -c "SELECT bench_refresh_derive()" >/dev/null
 	bench_psql -c "SELECT bench_check('refresh')" >/dev/null
 	{
 		echo "# sessionize benchmark: refresh"
 		echo
-		context
-		echo "- $BENCH_RUNS rounds after a warm-up round, each: INSERT without triggers, remove, VACUUM, build, INSERT with the capture triggers, refresh, drop, remove, VACUUM, with a CHECKPOINT before each timed step; every step timed inside the server around EXECUTE (wall and CPU time of the backend alone, max_parallel_workers_per_gather = 0); medians, min, max and goals on $BENCH_CLOCK time"
+		DATA=$data context
+		echo "- the server's settings for this suite: PostgreSQL's defaults (above) but autovacuum = off, fsync = off, timezone = UTC; every timed step in one backend (max_parallel_workers_per_gather = 0 inside the step; the build and the refresh make no parallel plan anyway)"
+		echo "- $BENCH_RUNS rounds after a warm-up round, each: INSERT without triggers, remove, VACUUM, build, then in subtransactions rolled back after: INSERT with the capture triggers + refresh; $BENCH_REFRESH_SMALL times an INSERT of 10 new events + refresh (timed together, mean per refresh); the same INSERT + refresh with 4x the history; VACUUM after each, a CHECKPOINT before each timed step; every step timed inside the server around EXECUTE (wall and CPU time of the backend alone); medians, min, max and goals on $BENCH_CLOCK time; the build with 4x the history once"
 		echo
 		bench_psql -At -c "SELECT * FROM bench_report('refresh', '$BENCH_CLOCK')"
 		bench_psql -At -c "SELECT * FROM bench_refresh_report()"
-		echo "- profile of the warm-up refresh (EXPLAIN ANALYZE of each statement inside it, instrumentation included): $(basename "$out").plans.txt"
+		echo "- profiles of the warm-up refreshes (EXPLAIN ANALYZE of each statement inside them, instrumentation included): $(basename "$out").plans.txt"
 		echo
-		statement_profile "$plans"
+		awk '/^bench: plans of refresh$/ { f = 1; next } /^bench: plans of refresh4$/ { f = 2; next } f == 1' "$plans" >"$plans.1x"
+		awk '/^bench: plans of refresh4$/ { f = 2; next } f == 2' "$plans" >"$plans.4x"
+		statement_profile "$plans.1x" "warm-up refresh, 1x history"
+		echo
+		statement_profile "$plans.4x" "warm-up refresh, 4x history"
 	} >"$out.md"
 	cp "$plans" "$out.plans.txt"
 	bench_psql --csv -c "SELECT run, name, round(ms::numeric, 1) AS wall_ms, cpu_ms, workers_cpu_ms, checksum FROM bench_result WHERE suite = 'refresh' ORDER BY run, name" >"$out.runs.csv"
@@ -192,12 +225,15 @@ suite_refresh() {
 	echo
 	sz_log "written $out.md, $out.plans.txt and $out.runs.csv"
 	missed=$((missed + $(bench_psql -At -c "SELECT bench_missed('refresh', '$BENCH_CLOCK')")))
+	bench_psql -c "DROP SCHEMA r CASCADE" >/dev/null
+	server_defaults off
 }
 
-# statement_profile FILE: a markdown table of the statements auto_explain
-# logged in FILE (duration, first line of the query text), longest first.
+# statement_profile FILE [WHAT]: a markdown table of the statements
+# auto_explain logged in FILE (duration, first line of the query text),
+# longest first.
 statement_profile() {
-	echo "| statement of the warm-up refresh (auto_explain) | ms |"
+	echo "| statement of the ${2:-warm-up refresh} (auto_explain) | ms |"
 	echo "|---|---:|"
 	awk '
 		/^duration: [0-9.]+ ms/ { d = $2; want = 1; next }
@@ -319,7 +355,7 @@ sz_psql "$W" "$SZ_PORT" -d postgres -c "CREATE DATABASE bench"
 bench_psql -c "CREATE EXTENSION sessionize" -c "CREATE EXTENSION pg_prewarm"
 
 # The clickstream events, for every suite but viewing (which makes its own).
-if [ -n "$(printf '%s\n' "${suites[@]}" | grep -vx viewing)" ]; then
+if [ -n "$(printf '%s\n' "${suites[@]}" | grep -vxE 'viewing|refresh')" ]; then
 	sz_log "generating $BENCH_USERS users (seed $BENCH_SEED)"
 	t0=$(date +%s)
 	bench_psql -v users="$BENCH_USERS" -v seed="$BENCH_SEED" -f "$W/generate.sql"

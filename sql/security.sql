@@ -383,8 +383,9 @@ SELECT refresh_session_table('sec_sessions') > 0 AS rebuilt;
 SELECT * FROM sec_check();
 SELECT count(*) AS sessions_without_user FROM sec_sessions WHERE user_pseudo_id IS NULL;
 
--- e. A temporary table made beforehand under the name a refresh uses, with
--- a trigger of eve's: the refresh makes its own.
+-- e. A temporary table made beforehand under the name a refresh used
+-- before 0.2.0 (it uses none now), with a trigger of eve's: the refresh
+-- never runs it.
 SET ROLE regress_sz_eve;
 CREATE TEMP TABLE sessionize_refresh_windows (user_pseudo_id text, platform text, del boolean,
     lo bigint, hi bigint, lo_ts timestamptz, hi_ts timestamptz, state bytea);
@@ -400,6 +401,7 @@ INSERT INTO sec.events VALUES ('t1', '_page_view', '2026-05-01 05:00', 'Web', 'u
 SELECT refresh_session_table('sec_sessions');
 SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_sz_eve';
 SELECT * FROM sec_check();
+DROP TABLE pg_temp.sessionize_refresh_windows;
 DROP FUNCTION pg_temp.trap();
 
 -- f. Default privileges reach the session table, as an administrator who

@@ -279,7 +279,7 @@ INSERT INTO st_events (event_id, event_name, event_timestamp, platform, user_pse
  ('bad-1', '_user_engagement', '2026-09-05 10:00:01', 'Web', 'user-003', -5),
  ('inf-1', '_click', 'infinity', 'Web', 'user-003', NULL);
 CREATE TABLE st_before AS SELECT * FROM st_sessions;
-CREATE TABLE st_states_before AS SELECT pkey, state::text AS state FROM st_sessions_state;
+CREATE TABLE st_states_before AS SELECT partition_key, session_start, state::text AS state FROM st_sessions_state;
 SELECT refreshes, events_processed FROM st_sessions_config;
 \set VERBOSITY terse
 SELECT refresh_session_table('st_sessions');
@@ -288,8 +288,8 @@ SELECT count(*) AS captured, count(*) FILTER (WHERE engagement_ms < 0) AS negati
        count(*) FILTER (WHERE NOT isfinite(ts)) AS infinite FROM st_sessions_delta;
 SELECT (SELECT count(*) FROM (SELECT * FROM st_before EXCEPT ALL SELECT * FROM st_sessions) x)
      + (SELECT count(*) FROM (SELECT * FROM st_sessions EXCEPT ALL SELECT * FROM st_before) y) AS table_changed,
-       (SELECT count(*) FROM (SELECT * FROM st_states_before EXCEPT ALL SELECT pkey, state::text FROM st_sessions_state) x)
-     + (SELECT count(*) FROM (SELECT pkey, state::text FROM st_sessions_state EXCEPT ALL SELECT * FROM st_states_before) y) AS states_changed;
+       (SELECT count(*) FROM (SELECT * FROM st_states_before EXCEPT ALL SELECT partition_key, session_start, state::text FROM st_sessions_state) x)
+     + (SELECT count(*) FROM (SELECT partition_key, session_start, state::text FROM st_sessions_state EXCEPT ALL SELECT * FROM st_states_before) y) AS states_changed;
 SELECT refreshes, events_processed FROM st_sessions_config;
 DELETE FROM st_events WHERE event_id IN ('bad-1', 'inf-1');
 SELECT st_counted('user_pseudo_id = ''user-003'' AND platform = ''Web''') AS expected \gset

@@ -29,20 +29,20 @@
 CREATE FUNCTION @extschema@.sessionize_fill(template text, pieces jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    result text := '';
-    rest text := template;
-    m text[];
+    result text;
+    missing text;
 BEGIN
-    LOOP
-        m := pg_catalog.regexp_match(rest, '^(.*?)\{([a-z_]+)\}(.*)$', 's');
-        EXIT WHEN m IS NULL;
-        IF NOT pieces ? m[2] OR pieces->>m[2] IS NULL THEN
-            RAISE EXCEPTION 'internal error: no piece "%" for a generated statement', m[2];
-        END IF;
-        result := result || m[1] || (pieces->>m[2]);
-        rest := m[3];
-    END LOOP;
-    RETURN result || rest;
+    -- the template cut into its {name} pieces (m[1]) and the text between
+    -- them (m[2]), in order, in one scan
+    SELECT pg_catalog.string_agg(coalesce(pieces->>t.m[1], t.m[2]), '' ORDER BY t.ord),
+           pg_catalog.min(t.m[1]) FILTER (WHERE t.m[1] IS NOT NULL AND pieces->>t.m[1] IS NULL)
+    INTO result, missing
+    FROM pg_catalog.regexp_matches(template, '\{([a-z_]+)\}|((?:[^{]|\{(?![a-z_]+\}))+)', 'g')
+         WITH ORDINALITY AS t(m, ord);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'internal error: no piece "%" for a generated statement', missing;
+    END IF;
+    RETURN coalesce(result, '');
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_fill(text, jsonb) IS
     'Internal: fills the {name} pieces of a generated statement.';
@@ -347,9 +347,64 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_install_capture(regclass, boolean) IS
     'Internal: creates (or, for an upgrade, replaces) the capture functions and triggers of a session table.';
 
+-- The state table of a session table: one row per session, with the
+-- session's mergeable state, found by the key of its partition (a hash of
+-- user_pseudo_id and platform, sessionize_key_sql) and its start.
+CREATE FUNCTION @extschema@.sessionize_comment_state(state_table text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', state_table,
+        'sessionize bookkeeping: the mergeable state of each session, by (user_pseudo_id, platform) and start.');
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_comment_state(text) IS
+    'Internal: comments the state table of a session table.';
+
+-- Whether the state table has this release's layout (one row per session;
+-- releases before 0.2.0 kept one row per user and platform).
+CREATE FUNCTION @extschema@.sessionize_state_is_current(state_table regclass) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = state_table AND a.attname = 'partition_key' AND NOT a.attisdropped)
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_state_is_current(regclass) IS
+    'Internal: whether the state table of a session table has one row per session.';
+
+-- Moves the state table of a session table made before 0.2.0 (one state
+-- per user and platform) to one state per session, and marks the table for
+-- a rebuild, which fills it (a state of several sessions cannot be split).
+-- The session table's rows stay until that rebuild.  The caller holds the
+-- refresh lock; altering the table needs its owner.
+CREATE FUNCTION @extschema@.sessionize_migrate_state(session_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p record;
+    pk name;
+BEGIN
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    RAISE NOTICE 'session table % moves to one state per session: it is rebuilt', session_table;
+    EXECUTE pg_catalog.format('TRUNCATE %s', p.state_table);
+    SELECT c.conname INTO pk FROM pg_catalog.pg_constraint c
+    WHERE c.conrelid = p.state_table::regclass AND c.contype = 'p';
+    IF pk IS NOT NULL THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', p.state_table, pk);
+    END IF;
+    EXECUTE pg_catalog.format(
+        'ALTER TABLE %s DROP COLUMN IF EXISTS pkey, DROP COLUMN IF EXISTS last_event, '
+        'ADD COLUMN partition_key bigint NOT NULL, '
+        'ADD COLUMN session_start timestamptz NOT NULL, ADD COLUMN session_end timestamptz NOT NULL, '
+        'SET (fillfactor = 80)', p.state_table);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
+    PERFORM @extschema@.sessionize_comment_state(p.state_table);
+    EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', p.dirty_table);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_migrate_state(regclass) IS
+    'Internal: moves the state table of a session table made before 0.2.0 to one state per session; the next refresh rebuilds.';
+
 -- Makes a session table made by an older release as this release makes it:
--- its capture functions and triggers, and its unique key.  The data is
--- kept; the configuration records this version.
+-- its capture functions and triggers, its unique key, and its state table
+-- (one state per session since 0.2.0; the next refresh then rebuilds the
+-- table, which a refresh also does by itself).  The data is kept; the
+-- configuration records this version.
 CREATE FUNCTION @extschema@.upgrade_session_table(session_table regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -360,6 +415,11 @@ BEGIN
     IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
         RAISE EXCEPTION '% is not a session table', session_table
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- (the lock of a refresh: none runs meanwhile)
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
+    IF NOT @extschema@.sessionize_state_is_current(p.state_table::regclass) THEN
+        PERFORM @extschema@.sessionize_migrate_state(session_table);
     END IF;
     PERFORM @extschema@.sessionize_install_capture(session_table, true);
     FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
@@ -376,7 +436,7 @@ BEGIN
     END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.upgrade_session_table(regclass) IS
-    'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key), keeping its data.';
+    'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key, one state per session), keeping its data.';
 
 CREATE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
     source regclass, table_name text, timeout interval,
@@ -416,6 +476,9 @@ BEGIN
     -- platform) is a key; refreshes delete the rows they replace before
     -- inserting new ones, so a unique index holds at every statement.
     EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
+    -- room in each page for the rows refreshes rewrite (a session that new
+    -- events extend keeps its key: its row is updated in its page)
+    EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
     PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
@@ -424,23 +487,15 @@ BEGIN
         source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
     PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
 
-    -- bookkeeping: a mergeable state per (user, platform), captured events
-    -- not yet merged, partitions to recompute, and the configuration.
-    -- last_event: the time of the state's last event, the end of its last
-    -- session (a refresh need not look for session rows of a user whose
-    -- last session ends long before the new events)
+    -- bookkeeping: a mergeable state per session, captured events not yet
+    -- merged, partitions to recompute, and the configuration
     EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (pkey text PRIMARY KEY, user_pseudo_id text, platform text,
-                         state %I.sessionstate NOT NULL, last_event timestamptz NOT NULL)
-                         WITH (fillfactor = 70)$s$,
+        CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
+                         partition_key bigint NOT NULL,
+                         session_start timestamptz NOT NULL, session_end timestamptz NOT NULL)
+                         WITH (fillfactor = 80)$s$,
         p.state_table, ext);
-    -- states are rewritten at every refresh that touches them: lz4 (where
-    -- the server has it) compresses them several times faster than pglz
-    BEGIN
-        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN state SET COMPRESSION lz4', p.state_table);
-    EXCEPTION WHEN feature_not_supported THEN
-        NULL;
-    END;
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                          event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
@@ -456,8 +511,7 @@ BEGIN
                          events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
     EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
                               p.config_table, source, cfg);
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.state_table,
-        'sessionize bookkeeping: the mergeable session state of each (user_pseudo_id, platform).');
+    PERFORM @extschema@.sessionize_comment_state(p.state_table);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
         'sessionize bookkeeping: events captured from the source since the last refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,

@@ -32,6 +32,7 @@ BEGIN
     WHERE c.oid IN (session_table, pg_catalog.to_regclass(state_table), pg_catalog.to_regclass(delta_table),
                     pg_catalog.to_regclass(dirty_table), pg_catalog.to_regclass(config_table))
       AND c.relowner <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)
+    ORDER BY c.oid <> session_table, c.relname
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'only the owner of session table % may refresh it', session_table
@@ -98,6 +99,296 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_made_by(regclass) IS
     'Internal: the sessionize version that made a session table (NULL: 0.1.0).';
 
+-- The key of a partition (user, platform) in the state table's index: a
+-- 64-bit hash, so that the index is small and fast.  Two partitions may
+-- share a key: every lookup also compares the user and the platform.  The
+-- hash depends on the server (byte order), so the configuration records the
+-- key of a known partition (sessionize_key_check) and a refresh rebuilds
+-- when this server computes another (a restore on another platform).
+CREATE FUNCTION @extschema@.sessionize_key_sql(user_expr text, platform_expr text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format(
+        '(pg_catalog.hashtextextended(coalesce(%s, '''') COLLATE "C", 0) '
+        'OPERATOR(pg_catalog.#) pg_catalog.hashtextextended(coalesce(%s, '''') COLLATE "C", 1))',
+        user_expr, platform_expr)
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_key_sql(text, text) IS
+    'Internal: the expression of the key of a partition in a session table''s state table.';
+
+CREATE FUNCTION @extschema@.sessionize_key_check() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (pg_catalog.hashtextextended('sessionize' COLLATE "C", 0)
+            OPERATOR(pg_catalog.#) pg_catalog.hashtextextended('Web' COLLATE "C", 1))::text
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_key_check() IS
+    'Internal: the key of a known partition on this server, to detect a change of the hash.';
+
+-- The statement of a refresh that consumes the captured changes and applies
+-- them, when no rebuild is needed (refresh_session_table, below).  One
+-- statement, so one snapshot: the captured events and marks it consumes are
+-- exactly those it reads, the rebuild marks it checks first (guard) are
+-- those of that snapshot, and a partition it recomputes is read from the
+-- source in that snapshot too.  with_dirty: also consume the partitions
+-- marked by updates and deletes and recompute them from the source; without
+-- it, the statement reads neither the source nor those marks (a mark
+-- committed meanwhile is left for the next refresh, which recomputes its
+-- partition from the source, the events merged now included).
+--
+-- Each stored session is a mergeable state of its own, found by its
+-- partition's key and its start.  The captured events of a partition are
+-- cut into chains (the sessions they would make alone: session_start() over
+-- them).  A stored session can join a chain only if it starts at most the
+-- timeout after the chain's last event and ends at most the timeout before
+-- its first: the window [lo_t, hi_t].  Stored sessions are apart by more
+-- than the timeout, so a chain and the sessions that join it are swept in
+-- start order into groups (a member more than the timeout after all earlier
+-- ones starts a group), and each group merges into exactly one new session.
+-- A new session that starts where a stored one of its group started (same
+-- session_id) is written over it, in its page where there is room (no new
+-- index entry); the other stored sessions of the group, and their rows, are
+-- deleted.  Work and reads follow the new events and the sessions they
+-- touch, not the partitions' history.
+--
+-- Rows are found through indexes and then by ctid (states: from the probes;
+-- session rows: through the unique index on (session_id, platform), or the
+-- index on (user_pseudo_id, platform) of a table made before 0.2.0), so
+-- plans do not depend on statistics.  The inserts wait for the deletes
+-- (their input is gated on the deletes' row count, an init plan run first),
+-- so that the keys hold at every row.  Partitions are told apart by
+-- (user_pseudo_id, platform), NULLs included (IS NOT DISTINCT FROM), never
+-- by their key alone.
+CREATE FUNCTION @extschema@.sessionize_refresh_sql(pieces jsonb, with_dirty boolean) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT @extschema@.sessionize_fill($s$
+        WITH guard AS (
+            -- a TRUNCATE's mark, or events without a user (matched by IS
+            -- NOT DISTINCT FROM, which no index helps), ask for a rebuild:
+            -- then nothing below reads or consumes anything
+            SELECT EXISTS (SELECT 1 FROM {dirty} WHERE everything OR user_pseudo_id IS NULL)
+                   OR EXISTS (SELECT 1 FROM {delta} WHERE user_pseudo_id IS NULL) AS rebuild),
+        consumed AS (
+            DELETE FROM {delta} WHERE NOT (SELECT g.rebuild FROM guard g)
+            RETURNING user_pseudo_id, platform, ts, event_id, view_name, engagement_ms),$s$
+        || CASE WHEN with_dirty THEN $s$
+        marks AS (
+            DELETE FROM {dirty} WHERE NOT (SELECT g.rebuild FROM guard g)
+            RETURNING user_pseudo_id, platform),
+        dirty_keys AS (
+            SELECT DISTINCT {key_m} AS key, m.user_pseudo_id, m.platform FROM marks m),
+        -- the sessions of the marked partitions, from the source
+        recomputed AS (
+            SELECT {key_i} AS key, i.user_pseudo_id, i.platform,
+                   pg_catalog.min(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS lo,
+                   pg_catalog.max(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS hi,
+                   pg_catalog.count(*) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS n, {agg} AS state
+            FROM (SELECT x.*, {ext}.session_start(x.ts, {timeout})
+                                  OVER (PARTITION BY x.user_pseudo_id, x.platform ORDER BY x.ts) AS chain
+                  FROM (SELECT {input} FROM {source} e
+                        WHERE e.{user_column}::text IN (SELECT k.user_pseudo_id FROM dirty_keys k)) x
+                  WHERE x.counted AND x.ts IS NOT NULL
+                    AND EXISTS (SELECT 1 FROM dirty_keys k
+                                WHERE k.user_pseudo_id = x.user_pseudo_id
+                                  AND k.platform IS NOT DISTINCT FROM x.platform)) i
+            GROUP BY i.user_pseudo_id, i.platform, i.chain),$s$
+        ELSE '' END || $s$
+        -- the captured events, cut into chains, and the window of stored
+        -- session starts and ends that can join each chain (no bound where
+        -- the time would be out of range)
+        chains AS (
+            SELECT {key_i} AS key, i.user_pseudo_id, i.platform,
+                   pg_catalog.min(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS lo,
+                   pg_catalog.max(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS hi,
+                   pg_catalog.count(*) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS n, {agg} AS state
+            FROM (SELECT c.*, {ext}.session_start(c.ts, {timeout})
+                                  OVER (PARTITION BY c.user_pseudo_id, c.platform ORDER BY c.ts) AS chain
+                  FROM consumed c$s$
+        || CASE WHEN with_dirty THEN $s$
+                  -- (those of recomputed partitions are in the source)
+                  WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
+                                    WHERE k.user_pseudo_id = c.user_pseudo_id
+                                      AND k.platform IS NOT DISTINCT FROM c.platform)$s$
+           ELSE '' END || $s$) i
+            GROUP BY i.user_pseudo_id, i.platform, i.chain),
+        live AS (
+            SELECT c.*,
+                   CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM {timeout}) > -210000000000
+                        THEN c.lo - {timeout} ELSE '-infinity' END AS lo_t,
+                   CASE WHEN EXTRACT(epoch FROM c.hi) + EXTRACT(epoch FROM {timeout}) < 9200000000000
+                        THEN c.hi + {timeout} ELSE 'infinity' END AS hi_t
+            FROM chains c
+            WHERE c.state IS NOT NULL),
+        -- the stored sessions that can join a chain: the two latest that
+        -- start before its window ends.  Those start inside the window, or
+        -- the one before it, which joins if it ends in the window: unless
+        -- both start inside the window, no other can join (one index probe).
+        -- Else also those that start in the window before them, and the
+        -- latest that starts before the window (two more).
+        latest AS (
+            SELECT c.lo AS chain, c.lo_t, x.*
+            FROM live c CROSS JOIN LATERAL (
+                SELECT x.ctid AS tid, x.partition_key AS key, x.user_pseudo_id, x.platform,
+                       x.session_start AS lo, x.session_end AS hi, x.state
+                FROM {state} x
+                WHERE x.partition_key = c.key AND x.session_start <= c.hi_t
+                  AND x.user_pseudo_id = c.user_pseudo_id AND x.platform IS NOT DISTINCT FROM c.platform
+                ORDER BY x.session_start DESC LIMIT 2) x),
+        more AS (
+            SELECT l.key, l.user_pseudo_id, l.platform, l.chain, l.lo_t, pg_catalog.min(l.lo) AS lo
+            FROM latest l WHERE l.lo >= l.lo_t
+            GROUP BY l.key, l.user_pseudo_id, l.platform, l.chain, l.lo_t HAVING pg_catalog.count(*) = 2),
+        earlier AS (
+            SELECT m.chain, m.lo_t, x.*
+            FROM more m CROSS JOIN LATERAL (
+                (SELECT x.ctid AS tid, x.partition_key AS key, x.user_pseudo_id, x.platform,
+                        x.session_start AS lo, x.session_end AS hi, x.state
+                 FROM {state} x
+                 WHERE x.partition_key = m.key AND x.session_start >= m.lo_t AND x.session_start < m.lo
+                   AND x.user_pseudo_id = m.user_pseudo_id AND x.platform IS NOT DISTINCT FROM m.platform)
+                UNION ALL
+                (SELECT x.ctid, x.partition_key, x.user_pseudo_id, x.platform,
+                        x.session_start, x.session_end, x.state
+                 FROM {state} x
+                 WHERE x.partition_key = m.key AND x.session_start < m.lo_t
+                   AND x.user_pseudo_id = m.user_pseudo_id AND x.platform IS NOT DISTINCT FROM m.platform
+                 ORDER BY x.session_start DESC LIMIT 1)) x),
+        found AS (
+            SELECT * FROM latest l WHERE l.hi >= l.lo_t
+            UNION ALL
+            SELECT * FROM earlier e WHERE e.hi >= e.lo_t),
+        fetched AS (
+            SELECT DISTINCT ON (f.tid) f.tid, f.key, f.user_pseudo_id, f.platform, f.lo, f.hi, f.state
+            FROM found f
+            ORDER BY f.tid),
+        -- the chains that some of them join; the others are sessions as
+        -- they are (chains of a partition are apart by more than the timeout)
+        linked AS (
+            SELECT DISTINCT f.key, f.user_pseudo_id, f.platform, f.chain FROM found f),
+        -- chains and stored sessions swept in start order into groups
+        members AS (
+            SELECT c.key, c.user_pseudo_id, c.platform, c.lo, c.hi, c.state, NULL::tid AS tid
+            FROM live c JOIN linked k
+              ON k.key = c.key AND k.chain = c.lo AND k.user_pseudo_id = c.user_pseudo_id
+             AND k.platform IS NOT DISTINCT FROM c.platform
+            UNION ALL
+            SELECT f.key, f.user_pseudo_id, f.platform, f.lo, f.hi, f.state, f.tid FROM fetched f),
+        starts AS (
+            SELECT m.*,
+                   CASE WHEN m.lo - pg_catalog.max(m.hi) OVER (PARTITION BY m.user_pseudo_id, m.platform
+                                                                ORDER BY m.lo, m.tid
+                                                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                             > {timeout} THEN 1 ELSE 0 END AS starts_group
+            FROM members m),
+        merged AS (
+            SELECT g.key, g.user_pseudo_id, g.platform, pg_catalog.min(g.lo) AS lo, pg_catalog.max(g.hi) AS hi,
+                   {ext}.session_merge(g.state) AS state
+            FROM (SELECT s.*, pg_catalog.sum(s.starts_group) OVER (PARTITION BY s.user_pseudo_id, s.platform
+                                                                    ORDER BY s.lo, s.tid
+                                                                    ROWS UNBOUNDED PRECEDING) AS grp
+                  FROM starts s) g
+            GROUP BY g.key, g.user_pseudo_id, g.platform, g.grp),
+        new_sessions AS (
+            SELECT m.key, m.user_pseudo_id, m.platform, m.lo, m.hi, m.state,
+                   {ext}.sessionize_session_id(m.user_pseudo_id, m.lo) AS sid
+            FROM merged m
+            UNION ALL
+            SELECT c.key, c.user_pseudo_id, c.platform, c.lo, c.hi, c.state,
+                   {ext}.sessionize_session_id(c.user_pseudo_id, c.lo)
+            FROM live c
+            WHERE NOT EXISTS (SELECT 1 FROM linked k
+                              WHERE k.key = c.key AND k.chain = c.lo AND k.user_pseudo_id = c.user_pseudo_id
+                                AND k.platform IS NOT DISTINCT FROM c.platform)$s$
+        || CASE WHEN with_dirty THEN $s$
+            UNION ALL
+            SELECT r.key, r.user_pseudo_id, r.platform, r.lo, r.hi, r.state,
+                   {ext}.sessionize_session_id(r.user_pseudo_id, r.lo)
+            FROM recomputed r
+            WHERE r.state IS NOT NULL$s$ ELSE '' END || $s$),
+        -- what they replace: the stored sessions merged$s$
+        || CASE WHEN with_dirty THEN ', and every session of a recomputed partition' ELSE '' END || $s$.
+        -- A new session that starts as one of them did is written over it.
+        old_states AS (
+            SELECT f.tid, f.key, f.user_pseudo_id, f.platform, f.lo FROM fetched f$s$
+        || CASE WHEN with_dirty THEN $s$
+            UNION ALL
+            SELECT x.tid, k.key, k.user_pseudo_id, k.platform, x.lo FROM dirty_keys k
+            CROSS JOIN LATERAL (SELECT s.ctid AS tid, s.session_start AS lo FROM {state} s
+                                WHERE s.partition_key = k.key AND s.user_pseudo_id = k.user_pseudo_id
+                                  AND s.platform IS NOT DISTINCT FROM k.platform
+                                OFFSET 0) x$s$ ELSE '' END || $s$),
+        state_pairs AS (
+            SELECT n.*, o.tid
+            FROM new_sessions n LEFT JOIN old_states o
+              ON o.key = n.key AND o.lo = n.lo AND o.user_pseudo_id = n.user_pseudo_id
+             AND o.platform IS NOT DISTINCT FROM n.platform),
+        old_rows AS (
+            SELECT x.tid, x.session_id, x.platform FROM fetched f
+            CROSS JOIN LATERAL (
+                SELECT t.ctid AS tid, t.session_id, t.platform FROM {session} t
+                WHERE t.session_id = {ext}.sessionize_session_id(f.user_pseudo_id, f.lo)
+                  AND t.user_pseudo_id = f.user_pseudo_id AND t.platform IS NOT DISTINCT FROM f.platform
+                OFFSET 0) x$s$
+        || CASE WHEN with_dirty THEN $s$
+            UNION ALL
+            SELECT x.tid, x.session_id, x.platform FROM dirty_keys k
+            CROSS JOIN LATERAL (
+                SELECT t.ctid AS tid, t.session_id, t.platform FROM {session} t
+                WHERE t.user_pseudo_id = k.user_pseudo_id AND t.platform IS NOT DISTINCT FROM k.platform
+                OFFSET 0) x$s$ ELSE '' END || $s$),
+        row_pairs AS (
+            SELECT n.*, o.tid
+            FROM new_sessions n LEFT JOIN old_rows o
+              ON o.session_id = n.sid AND o.platform IS NOT DISTINCT FROM n.platform),
+        deleted_states AS (
+            DELETE FROM {state} s
+            WHERE s.ctid = ANY (ARRAY(SELECT o.tid FROM old_states o
+                                      WHERE NOT EXISTS (SELECT 1 FROM new_sessions n
+                                                        WHERE n.key = o.key AND n.lo = o.lo
+                                                          AND n.user_pseudo_id = o.user_pseudo_id
+                                                          AND n.platform IS NOT DISTINCT FROM o.platform)))
+            RETURNING 1),
+        deleted_rows AS (
+            DELETE FROM {session} t
+            WHERE t.ctid = ANY (ARRAY(SELECT o.tid FROM old_rows o
+                                      WHERE NOT EXISTS (SELECT 1 FROM new_sessions n
+                                                        WHERE n.sid = o.session_id
+                                                          AND n.platform IS NOT DISTINCT FROM o.platform)))
+            RETURNING 1),
+        updated_states AS (
+            UPDATE {state} s SET session_end = p.hi, state = p.state
+            FROM state_pairs p WHERE p.tid IS NOT NULL AND s.ctid = p.tid
+            RETURNING 1),
+        updated_rows AS (
+            UPDATE {session} t SET ({column_names}) = ({new_values})
+            FROM (SELECT g.tid, {columns}
+                  FROM row_pairs g CROSS JOIN LATERAL {ext}.sessions(g.state) s
+                  WHERE g.tid IS NOT NULL) x
+            WHERE t.ctid = x.tid
+            RETURNING 1),
+        inserted_states AS (
+            INSERT INTO {state} (partition_key, user_pseudo_id, platform, session_start, session_end, state)
+            SELECT p.key, p.user_pseudo_id, p.platform, p.lo, p.hi, p.state FROM state_pairs p
+            WHERE p.tid IS NULL AND (SELECT pg_catalog.count(*) FROM deleted_states) >= 0
+            RETURNING 1),
+        inserted_rows AS (
+            INSERT INTO {session}
+            SELECT {columns}
+            FROM row_pairs g CROSS JOIN LATERAL {ext}.sessions(g.state) s
+            WHERE g.tid IS NULL AND (SELECT pg_catalog.count(*) FROM deleted_rows) >= 0
+            RETURNING 1)
+        SELECT (SELECT g.rebuild FROM guard g),
+               coalesce((SELECT pg_catalog.sum(c.n) FROM live c), 0)$s$
+        || CASE WHEN with_dirty THEN $s$
+               + coalesce((SELECT pg_catalog.sum(r.n) FROM recomputed r), 0)$s$ ELSE '' END || $s$,
+               (SELECT pg_catalog.count(*) FROM deleted_rows) + (SELECT pg_catalog.count(*) FROM updated_rows)
+               + (SELECT pg_catalog.count(*) FROM inserted_rows),
+               (SELECT pg_catalog.count(*) FROM inserted_states) + (SELECT pg_catalog.count(*) FROM updated_states)$s$,
+        pieces || pg_catalog.jsonb_build_object(
+            'key_i', @extschema@.sessionize_key_sql('i.user_pseudo_id', 'i.platform'),
+            'key_m', @extschema@.sessionize_key_sql('m.user_pseudo_id', 'm.platform')))
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_refresh_sql(jsonb, boolean) IS
+    'Internal: the statement of a refresh that merges captured events into the stored sessions (and recomputes marked partitions).';
+
 CREATE FUNCTION @extschema@.refresh_session_table(session_table regclass)
 RETURNS bigint LANGUAGE plpgsql
 -- JIT compiles every statement whose estimated cost is high, which a
@@ -105,10 +396,10 @@ RETURNS bigint LANGUAGE plpgsql
 SET jit = off
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t record;
-    pieces jsonb;
-    rebuild boolean;
-    processed bigint;
+    t record; pieces jsonb;
+    rebuild boolean; pending_marks boolean; pending_events boolean;
+    processed bigint := 0; changed bigint := 0; written bigint;
+    table_rows float4; key_check text := @extschema@.sessionize_key_check();
 BEGIN
     -- a session table made by 0.1.0 (its configuration has no version) is
     -- first made as this release makes it (guarded capture functions)
@@ -119,201 +410,109 @@ BEGIN
     SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
     -- one refresh at a time per table; readers are not blocked
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
-    -- read again under the lock
+    -- A TRUNCATE (or an ALTER) of the source that is under way holds a lock
+    -- that this one waits for, so that the statements below see its
+    -- rebuild mark (a refresh that reads only the captured events would
+    -- not wait for it otherwise)
+    EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
+    -- read again under the locks
     SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- a table made by an older release keeps one state per user: it moves
+    -- to one state per session, and this refresh rebuilds it
+    IF NOT @extschema@.sessionize_state_is_current(t.state_table::regclass) THEN
+        PERFORM @extschema@.sessionize_migrate_state(session_table);
+    END IF;
 
     pieces := pg_catalog.jsonb_build_object(
         'session', session_table::text, 'state', t.state_table,
         'delta', t.delta_table, 'dirty', t.dirty_table, 'source', t.src::text,
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
         'agg', @extschema@.sessionize_agg_sql(t.cfg, (t.cfg->>'timeout')::interval),
-        'input', @extschema@.sessionize_input_sql(t.src, t.cfg),
         'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
         'timeout', pg_catalog.quote_literal(t.cfg->>'timeout') || '::interval',
-        'columns', @extschema@.sessionize_columns_sql(t.cfg),
-        'windows', 'pg_temp.sessionize_refresh_windows');
+        'columns', @extschema@.sessionize_columns_sql(t.cfg));
+    SELECT pieces || pg_catalog.jsonb_build_object(
+               'column_names', pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               'new_values', pg_catalog.string_agg('x.' || pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum))
+    INTO pieces
+    FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = session_table AND a.attnum > 0 AND NOT a.attisdropped;
 
-    -- the session rows to replace, and the states to read the new ones
-    -- from, pass from the statement that consumes the captured changes to
-    -- the two that delete and insert session rows (in that order, so that a
-    -- unique key on the session table holds at every step)
-    -- (made anew at every refresh: a table of that name made earlier in the
-    -- session could carry triggers of whoever made it)
-    IF pg_catalog.to_regclass('pg_temp.sessionize_refresh_windows') IS NOT NULL THEN
-        DROP TABLE pg_temp.sessionize_refresh_windows;
+    -- What is pending, at first sight: the statement that consumes it
+    -- decides again in its own snapshot.  Only a partition marked by an
+    -- update or delete needs the source; a TRUNCATE's mark, or an event
+    -- without a user, a rebuild.
+    EXECUTE @extschema@.sessionize_fill($s$
+        SELECT EXISTS (SELECT 1 FROM {dirty} WHERE everything OR user_pseudo_id IS NULL)
+               OR EXISTS (SELECT 1 FROM {delta} WHERE user_pseudo_id IS NULL),
+               EXISTS (SELECT 1 FROM {dirty}), EXISTS (SELECT 1 FROM {delta})$s$, pieces)
+        INTO rebuild, pending_marks, pending_events;
+    -- the stored keys were computed by a server that hashes differently
+    rebuild := rebuild OR t.cfg->>'key_check' IS DISTINCT FROM key_check;
+
+    IF NOT rebuild AND (pending_marks OR pending_events) THEN
+        IF pending_marks THEN
+            pieces := pieces || pg_catalog.jsonb_build_object(
+                'input', @extschema@.sessionize_input_sql(t.src, t.cfg));
+        END IF;
+        EXECUTE @extschema@.sessionize_refresh_sql(pieces, pending_marks)
+            INTO rebuild, processed, changed, written;
     END IF;
-    EXECUTE @extschema@.sessionize_fill($s$
-        CREATE TEMP TABLE sessionize_refresh_windows (
-            user_pseudo_id text, platform text, del boolean NOT NULL,
-            lo bigint, hi bigint, lo_ts timestamptz, hi_ts timestamptz,
-            state {ext}.sessionstate) ON COMMIT DROP$s$, pieces);
 
-    -- merge the new events into the stored states and recompute the
-    -- partitions with updated or deleted events from the source.  One
-    -- statement, so one snapshot: the captured events and marks it consumes
-    -- are exactly those it reads, and the rebuild marks it checks first
-    -- (guard) are those of that snapshot.  The stored states of the touched
-    -- partitions are found key by key (LATERAL with LIMIT), since they are
-    -- few, whatever the statistics of fresh tables say.
-    EXECUTE @extschema@.sessionize_fill($s$
-        WITH guard AS (
-            -- a TRUNCATE's mark, or events without a user (matched by IS
-            -- NOT DISTINCT FROM, which no index helps), ask for a rebuild:
-            -- then nothing below reads or consumes anything
-            SELECT EXISTS (SELECT 1 FROM {dirty} WHERE everything OR user_pseudo_id IS NULL)
-                   OR EXISTS (SELECT 1 FROM {delta} WHERE user_pseudo_id IS NULL) AS rebuild),
-        consumed AS (DELETE FROM {delta} WHERE NOT (SELECT rebuild FROM guard)),
-        dirty AS (DELETE FROM {dirty} WHERE NOT (SELECT rebuild FROM guard)
-                  RETURNING user_pseudo_id, platform),
-        dirty_keys AS (SELECT DISTINCT user_pseudo_id, platform FROM dirty),
-        recomputed AS (
-            SELECT i.user_pseudo_id, i.platform, {agg} FILTER (WHERE i.counted) AS state,
-                   pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
-            FROM (SELECT {input} FROM {source} e
-                  WHERE e.{user_column}::text IN (SELECT user_pseudo_id FROM dirty_keys)) i
-            WHERE i.ts IS NOT NULL
-              AND EXISTS (SELECT 1 FROM dirty_keys k
-                          WHERE k.user_pseudo_id = i.user_pseudo_id
-                            AND k.platform IS NOT DISTINCT FROM i.platform)
-            GROUP BY i.user_pseudo_id, i.platform),
-        -- the captured events (those the DELETE above consumes: same
-        -- snapshot) of partitions not recomputed
-        added AS (
-            SELECT i.user_pseudo_id, i.platform, {agg} AS state, pg_catalog.count(*) AS n,
-                   pg_catalog.min(i.ts) AS first_event, pg_catalog.max(i.ts) AS last_event
-            FROM {delta} i
-            WHERE NOT (SELECT rebuild FROM guard)
-              AND NOT EXISTS (SELECT 1 FROM dirty_keys k
-                              WHERE k.user_pseudo_id = i.user_pseudo_id
-                                AND k.platform IS NOT DISTINCT FROM i.platform)
-            GROUP BY i.user_pseudo_id, i.platform),
-        -- the window of time the new events can change: a session that
-        -- ends more than the timeout before the first new event, or starts
-        -- more than the timeout after the last one, stays as it is (NULL:
-        -- no bound, where the time would be out of range)
-        windows AS (
-            SELECT a.*,
-                   CASE WHEN EXTRACT(epoch FROM a.first_event) - EXTRACT(epoch FROM {timeout}) > -210000000000
-                        THEN a.first_event - {timeout} END AS since,
-                   CASE WHEN EXTRACT(epoch FROM a.last_event) + EXTRACT(epoch FROM {timeout}) < 9200000000000
-                        THEN a.last_event + {timeout} END AS until
-            FROM added a),
-        -- merged with the stored state.  The session rows to replace are
-        -- those with session_start_timestamp + session_duration >= lo and
-        -- session_start_timestamp <= hi: the window in the unit of these
-        -- columns (whole ms, rounded down: 1 ms of margin); lo_ts and hi_ts,
-        -- a second wider, are a cheap first test on the sessions of the
-        -- state.  The table has such rows of the user only if the stored
-        -- last event is at or after lo_ts (has_rows).  If it has none, the
-        -- new events are more than the timeout after every stored event:
-        -- the sessions in the window are those of the new events alone
-        -- (added_state, smaller to read out).
-        merged AS (
-            SELECT a.user_pseudo_id, a.platform, a.n, s.tid,
-                   pg_catalog.floor(EXTRACT(epoch FROM a.since) * 1000)::bigint - 1 AS lo,
-                   pg_catalog.floor(EXTRACT(epoch FROM a.until) * 1000)::bigint + 1 AS hi,
-                   a.since - interval '1 second' AS lo_ts,
-                   a.until + interval '1 second' AS hi_ts,
-                   s.tid IS NOT NULL AND (a.since IS NULL OR s.last_event >= a.since - interval '1 second') AS has_rows,
-                   GREATEST(s.last_event, a.last_event) AS last_event,
-                   a.state AS added_state,
-                   {ext}.session_merge(s.state, a.state) AS state
-            FROM windows a
-            LEFT JOIN LATERAL (
-                SELECT s.ctid AS tid, s.state, s.last_event FROM {state} s
-                WHERE s.pkey = ROW(a.user_pseudo_id, a.platform)::text LIMIT 1) s ON true),
-        updated AS (
-            UPDATE {state} s SET state = m.state, last_event = m.last_event
-            FROM merged m WHERE s.ctid = m.tid),
-        inserted AS (
-            INSERT INTO {state} AS s (pkey, user_pseudo_id, platform, state, last_event)
-            SELECT ROW(m.user_pseudo_id, m.platform)::text, m.user_pseudo_id, m.platform, m.state, m.last_event
-            FROM merged m WHERE m.tid IS NULL
-            UNION ALL
-            SELECT ROW(r.user_pseudo_id, r.platform)::text, r.user_pseudo_id, r.platform, r.state, r.last_event
-            FROM recomputed r WHERE r.state IS NOT NULL
-            ON CONFLICT (pkey) DO UPDATE SET state = EXCLUDED.state, last_event = EXCLUDED.last_event),
-        vanished AS (
-            DELETE FROM {state} s USING dirty_keys k
-            WHERE s.pkey = ROW(k.user_pseudo_id, k.platform)::text
-              AND NOT EXISTS (SELECT 1 FROM recomputed r
-                              WHERE r.state IS NOT NULL
-                                AND r.user_pseudo_id = k.user_pseudo_id
-                                AND r.platform IS NOT DISTINCT FROM k.platform)),
-        -- for the next statements: the rows to delete (del: in the window
-        -- [lo, hi] for merged users, all for recomputed ones) and the state
-        -- whose sessions in that window are the new rows
-        staged AS (
-            INSERT INTO {windows}
-            SELECT m.user_pseudo_id, m.platform, m.has_rows,
-                   CASE WHEN m.has_rows THEN m.lo END, CASE WHEN m.has_rows THEN m.hi END,
-                   CASE WHEN m.has_rows THEN m.lo_ts END, CASE WHEN m.has_rows THEN m.hi_ts END,
-                   CASE WHEN m.has_rows THEN m.state ELSE m.added_state END
-            FROM merged m
-            UNION ALL
-            SELECT k.user_pseudo_id, k.platform, true, NULL, NULL, NULL, NULL, r.state
-            FROM dirty_keys k
-            LEFT JOIN recomputed r ON r.user_pseudo_id = k.user_pseudo_id
-                                  AND r.platform IS NOT DISTINCT FROM k.platform)
-        SELECT (SELECT rebuild FROM guard),
-               coalesce((SELECT pg_catalog.sum(m.n) FROM merged m), 0)
-               + coalesce((SELECT pg_catalog.sum({ext}.session_event_count(r.state)) FROM recomputed r), 0)$s$,
-        pieces) INTO rebuild, processed;
-
-    IF NOT rebuild THEN
-        -- the session rows of the staged windows, found through the index
-        -- on (user_pseudo_id, platform) whatever the planner thinks of a
-        -- fresh temporary table
-        EXECUTE @extschema@.sessionize_fill($s$
-            DELETE FROM {session} t
-            WHERE t.ctid = ANY (ARRAY(
-                SELECT x.tid FROM {windows} k
-                CROSS JOIN LATERAL (
-                    SELECT t.ctid AS tid FROM {session} t
-                    WHERE t.user_pseudo_id = k.user_pseudo_id
-                      AND t.platform IS NOT DISTINCT FROM k.platform
-                      AND (k.lo IS NULL OR t.session_start_timestamp + t.session_duration >= k.lo)
-                      AND (k.hi IS NULL OR t.session_start_timestamp <= k.hi)
-                    OFFSET 0) x
-                WHERE k.del))$s$, pieces);
-        EXECUTE @extschema@.sessionize_fill($s$
-            INSERT INTO {session}
-            SELECT {columns}
-            FROM {windows} g CROSS JOIN LATERAL {ext}.sessions(g.state) s
-            WHERE (g.lo IS NULL
-                   OR (s.session_end > g.lo_ts
-                       AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint + s.duration_ms >= g.lo))
-              AND (g.hi IS NULL
-                   OR (s.session_start < g.hi_ts
-                       AND pg_catalog.floor(EXTRACT(epoch FROM s.session_start) * 1000)::bigint <= g.hi))$s$,
-            pieces);
-    ELSE
-        -- rebuild from the source.  The states go first (the lock keeps
-        -- other refreshes out); then one statement, so one snapshot: the
-        -- captured events and marks it consumes are exactly those whose
-        -- source rows it reads.
+    IF rebuild THEN
+        -- rebuild from the source.  The old states and rows go first (the
+        -- lock keeps other refreshes out; readers still see the old rows
+        -- until this transaction commits); then one statement, so one
+        -- snapshot: the captured events and marks it consumes are exactly
+        -- those whose source rows it reads.  The events are sorted by
+        -- partition (bytewise: any order groups them) and time, cut into
+        -- sessions by session_start(), and each session aggregated into
+        -- its own state.
+        pieces := pieces || pg_catalog.jsonb_build_object(
+            'input', @extschema@.sessionize_input_sql(t.src, t.cfg),
+            'key_g', @extschema@.sessionize_key_sql('g.user_pseudo_id', 'g.platform'));
         EXECUTE @extschema@.sessionize_fill('DELETE FROM {state}', pieces);
+        EXECUTE @extschema@.sessionize_fill('DELETE FROM {session}', pieces);
         EXECUTE @extschema@.sessionize_fill($s$
             WITH consumed AS (DELETE FROM {delta}), marks AS (DELETE FROM {dirty}),
-            ins AS (
-                INSERT INTO {state} (pkey, user_pseudo_id, platform, state, last_event)
-                SELECT ROW(g.user_pseudo_id, g.platform)::text, g.user_pseudo_id, g.platform, g.state, g.last_event
-                FROM (SELECT i.user_pseudo_id, i.platform, {agg} FILTER (WHERE i.counted) AS state,
-                             pg_catalog.max(i.ts) FILTER (WHERE i.counted) AS last_event
-                      FROM (SELECT {input} FROM {source} e) i
-                      WHERE i.ts IS NOT NULL
-                      GROUP BY i.user_pseudo_id, i.platform) g
+            grouped AS (
+                SELECT i.u AS user_pseudo_id, i.p AS platform,
+                       pg_catalog.min(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS lo,
+                       pg_catalog.max(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS hi,
+                       pg_catalog.count(*) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS n, {agg} AS state
+                FROM (SELECT x.*, {ext}.session_start(x.ts, {timeout}) OVER (PARTITION BY x.u, x.p ORDER BY x.ts) AS chain
+                      FROM (SELECT i.user_pseudo_id COLLATE "C" AS u, i.platform COLLATE "C" AS p,
+                                   i.ts, i.event_id, i.view_name, i.engagement_ms
+                            FROM (SELECT {input} FROM {source} e) i
+                            WHERE i.counted AND i.ts IS NOT NULL) x) i
+                GROUP BY i.u, i.p, i.chain),
+            states AS (
+                INSERT INTO {state} (partition_key, user_pseudo_id, platform, session_start, session_end, state)
+                SELECT {key_g}, g.user_pseudo_id, g.platform, g.lo, g.hi, g.state
+                FROM grouped g
                 WHERE g.state IS NOT NULL
-                RETURNING state)
-            SELECT coalesce(pg_catalog.sum({ext}.session_event_count(state)), 0)::bigint FROM ins$s$,
-            pieces) INTO processed;
-        EXECUTE @extschema@.sessionize_fill('DELETE FROM {session}', pieces);
-        EXECUTE @extschema@.sessionize_fill(
-            'INSERT INTO {session} SELECT {columns} FROM {state} g CROSS JOIN LATERAL {ext}.sessions(g.state) s',
-            pieces);
-        -- plans of later refreshes need the tables' real sizes
+                RETURNING user_pseudo_id, platform, state),
+            session_rows AS (
+                INSERT INTO {session}
+                SELECT {columns} FROM states g CROSS JOIN LATERAL {ext}.sessions(g.state) s
+                RETURNING 1)
+            SELECT coalesce(pg_catalog.sum(g.n), 0)::bigint, (SELECT pg_catalog.count(*) FROM session_rows)
+            FROM grouped g$s$,
+            pieces) INTO processed, changed;
+        -- plans on these tables need their real sizes
         EXECUTE @extschema@.sessionize_fill('ANALYZE {state}', pieces);
         EXECUTE @extschema@.sessionize_fill('ANALYZE {session}', pieces);
+        EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1)',
+                                  t.config_table, 'key_check') USING key_check;
+    ELSIF changed > 0 THEN
+        -- statistics after a refresh that changed much of the table: more
+        -- than autovacuum's default share (10 %, and 50 rows), or a table
+        -- never analyzed
+        SELECT c.reltuples INTO table_rows FROM pg_catalog.pg_class c WHERE c.oid = session_table;
+        IF table_rows < 0 OR changed > 50 + 0.1 * table_rows THEN
+            EXECUTE @extschema@.sessionize_fill('ANALYZE {state}', pieces);
+            EXECUTE @extschema@.sessionize_fill('ANALYZE {session}', pieces);
+        END IF;
     END IF;
 
     EXECUTE pg_catalog.format(
