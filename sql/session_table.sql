@@ -269,14 +269,17 @@ SELECT st_counted('true') AS expected \gset
 SELECT refresh_session_table('st_sessions') AS processed, :expected AS expected;
 SELECT * FROM st_check();
 
--- 10. A failing refresh changes nothing: a negative engagement time is
--- captured, the refresh fails (22023), the table, its states and the
--- captured events stay as they were; without the bad event the next
--- refresh succeeds.  (An infinite timestamp is not captured at all: like
--- NULL, it leaves the event out, in the view too.)
+-- 10. A failing refresh changes nothing: two engagement times whose sum is
+-- out of range are captured, the refresh fails (22003), the table, its
+-- states and the captured events stay as they were; without the bad event
+-- the next refresh succeeds.  (An infinite timestamp is not captured at all,
+-- and a negative engagement time counts as missing: like NULL, in the view
+-- too.)
 INSERT INTO st_events (event_id, event_name, event_timestamp, platform, user_pseudo_id, user_engagement_time_msec) VALUES
  ('ok-1', '_click', '2026-09-05 10:00:00', 'Web', 'user-003', NULL),
- ('bad-1', '_user_engagement', '2026-09-05 10:00:01', 'Web', 'user-003', -5),
+ ('bad-1', '_user_engagement', '2026-09-05 10:00:01', 'Web', 'user-003', 9000000000000000000),
+ ('big-1', '_user_engagement', '2026-09-05 10:00:02', 'Web', 'user-003', 9000000000000000000),
+ ('neg-1', '_user_engagement', '2026-09-05 10:00:03', 'Web', 'user-003', -5),
  ('inf-1', '_click', 'infinity', 'Web', 'user-003', NULL);
 CREATE TABLE st_before AS SELECT * FROM st_sessions;
 CREATE TABLE st_states_before AS SELECT partition_key, session_start, state::text AS state FROM st_sessions_state;
@@ -284,14 +287,15 @@ SELECT refreshes, events_processed FROM st_sessions_config;
 \set VERBOSITY terse
 SELECT refresh_session_table('st_sessions');
 \set VERBOSITY default
-SELECT count(*) AS captured, count(*) FILTER (WHERE engagement_ms < 0) AS negative,
+SELECT count(*) AS captured, count(*) FILTER (WHERE engagement_ms > 0) AS engaged,
+       count(*) FILTER (WHERE engagement_ms < 0) AS negative,
        count(*) FILTER (WHERE NOT isfinite(ts)) AS infinite FROM st_sessions_delta;
 SELECT (SELECT count(*) FROM (SELECT * FROM st_before EXCEPT ALL SELECT * FROM st_sessions) x)
      + (SELECT count(*) FROM (SELECT * FROM st_sessions EXCEPT ALL SELECT * FROM st_before) y) AS table_changed,
        (SELECT count(*) FROM (SELECT * FROM st_states_before EXCEPT ALL SELECT partition_key, session_start, state::text FROM st_sessions_state) x)
      + (SELECT count(*) FROM (SELECT partition_key, session_start, state::text FROM st_sessions_state EXCEPT ALL SELECT * FROM st_states_before) y) AS states_changed;
 SELECT refreshes, events_processed FROM st_sessions_config;
-DELETE FROM st_events WHERE event_id IN ('bad-1', 'inf-1');
+DELETE FROM st_events WHERE event_id IN ('bad-1', 'inf-1');	-- neg-1 and big-1 stay
 SELECT st_counted('user_pseudo_id = ''user-003'' AND platform = ''Web''') AS expected \gset
 SELECT refresh_session_table('st_sessions') AS processed, :expected AS expected;
 SELECT * FROM st_check();

@@ -121,7 +121,7 @@ BEGIN
     ELSIF ts_type = 'timestamp without time zone'::regtype THEN
         RETURN pg_catalog.format('CASE WHEN pg_catalog.isfinite(e.%1$I) THEN e.%1$I AT TIME ZONE ''UTC'' END', col);
     ELSIF ts_type = 'bigint'::regtype THEN
-        -- milliseconds from 4684 BC to 293,000 AD, within timestamptz's range
+        -- milliseconds from 4686 BC to 293,000 AD, within timestamptz's range
         RETURN pg_catalog.format('CASE WHEN e.%1$I BETWEEN -210000000000000 AND 9200000000000000 '
                                  'THEN timestamptz ''epoch'' + e.%1$I * interval ''1 millisecond'' END', col);
     END IF;
@@ -193,14 +193,17 @@ BEGIN
         view_expr := pg_catalog.format('coalesce(%s)', view_expr);
     END IF;
 
+    -- a negative engagement time is bad input: like an impossible time, it
+    -- counts as missing rather than failing every query (docs/semantics.md,
+    -- Bad input)
     IF cfg->>'engagement_column' IS NULL THEN
         eng_expr := 'NULL::bigint';
     ELSIF name_expr IS NOT NULL AND cfg->'engagement_events' IS NOT NULL AND cfg->'engagement_events' <> 'null'::jsonb THEN
-        eng_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) THEN e.%I::bigint END',
+        eng_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) AND e.%I::bigint >= 0 THEN e.%I::bigint END',
             name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'engagement_events') x)::text,
-            cfg->>'engagement_column');
+            cfg->>'engagement_column', cfg->>'engagement_column');
     ELSE
-        eng_expr := pg_catalog.format('e.%I::bigint', cfg->>'engagement_column');
+        eng_expr := pg_catalog.format('CASE WHEN e.%1$I::bigint >= 0 THEN e.%1$I::bigint END', cfg->>'engagement_column');
     END IF;
 
     IF name_expr IS NOT NULL AND pg_catalog.jsonb_array_length(coalesce(cfg->'excluded_events', '[]')) > 0 THEN
@@ -301,7 +304,11 @@ DECLARE
     -- session id ('#') have neither, as in AWS, so that they count in no
     -- duration, date or hour
     start_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_start, s.session_start) END';
-    duration_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_duration, s.duration_ms) END';
+    -- (with the SDK's start and no SDK duration: from that start to the last
+    -- event, so that start + duration is the last event, as in computed mode)
+    duration_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_duration, '
+        'CASE WHEN g.sdk_start IS NOT NULL THEN GREATEST(pg_catalog.floor(EXTRACT(epoch FROM s.session_end) * 1000) '
+        '- pg_catalog.floor(EXTRACT(epoch FROM g.sdk_start) * 1000), 0)::bigint END, s.duration_ms) END';
     views text := coalesce((cfg->>'engaged_views')::integer, 2)::text;
 BEGIN
     SELECT pg_catalog.string_agg(pg_catalog.format('(%s)::%s AS %I',
@@ -344,6 +351,15 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_comment_columns(text, text, text) IS
     'Internal: comments the 13 columns of a generated session view or table.';
 
+-- The longest timeout session_agg takes (its arithmetic saturates beyond):
+-- SDK mode's sessions are the SDK's, whatever the gaps within them.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_longest_timeout() RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT interval '100000000 days'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_longest_timeout() IS
+    'Internal: the timeout of SDK mode''s aggregate, the longest session_agg takes.';
+
 -- A project time zone name, checked.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_check_zone(zone text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -352,12 +368,14 @@ BEGIN
         RAISE EXCEPTION 'time_zone must not be null' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
     END IF;
-    PERFORM pg_catalog.now() AT TIME ZONE zone;
+    -- names only: a POSIX offset such as 'UTC+3' is read with its sign
+    -- inverted (three hours west of UTC), which no one means
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names n WHERE n.name = zone) THEN
+        RAISE EXCEPTION 'time zone "%" not recognized', pg_catalog.left(zone, 64)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
+    END IF;
     RETURN zone;
-EXCEPTION WHEN invalid_parameter_value THEN
-    RAISE EXCEPTION 'time zone "%" not recognized', pg_catalog.left(zone, 64)
-        USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_check_zone(text) IS
     'Internal: checks a project time zone name.';
@@ -433,8 +451,9 @@ BEGIN
                 'agg', @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval)));
     END IF;
     -- SDK mode: one session per SDK session id ('#' for missing ones); the
-    -- aggregate runs with a timeout longer than any gap between two
-    -- timestamps (timestamptz spans under 300,000 years), for the metrics
+    -- aggregate runs with the longest timeout it takes, for the metrics
+    -- (events of one id more than that apart, 270,000 years, would be two
+    -- rows)
     RETURN @extschema@.sessionize_fill($s$
         SELECT {columns}
         FROM (SELECT i.user_key::text AS user_pseudo_id, i.platform,
@@ -447,7 +466,7 @@ BEGIN
               GROUP BY i.user_key, i.platform, 3, 4) g
         CROSS JOIN LATERAL {ext}.sessions(g.state) s$s$,
         pieces || pg_catalog.jsonb_build_object(
-            'agg', @extschema@.sessionize_agg_sql(cfg, interval '1000000 days')));
+            'agg', @extschema@.sessionize_agg_sql(cfg, @extschema@.sessionize_longest_timeout())));
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_view_sql(regclass, jsonb) IS
     'Internal: the SELECT of a clickstream session view.';
@@ -572,6 +591,16 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_make_view(text, text, jsonb, text, jsonb) IS
     'Internal: creates a security_invoker view from a column list (name, expression, comment) and comments it.';
 
+-- Distinct users of a set of session rows: the events without a user are
+-- one user too (docs/semantics.md, NULLs), which count(DISTINCT) would
+-- leave out.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_users_sql() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT '(pg_catalog.count(DISTINCT user_pseudo_id) + coalesce(pg_catalog.max((user_pseudo_id IS NULL)::integer), 0))::bigint'::text
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_users_sql() IS
+    'Internal: the distinct users of a set of session rows, those without a user counted as one.';
+
 -- The dimensions of every dashboard.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_dimension_columns() RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -588,17 +617,17 @@ COMMENT ON FUNCTION @extschema@.sessionize_dimension_columns() IS
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_kpi_columns() RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT '[
-      ["users", "pg_catalog.count(DISTINCT user_pseudo_id)::bigint", "Distinct users (not additive across rows: use session_kpis() for a range)."],
+      ["users", "{users}::bigint", "Distinct users (not additive across rows: use session_kpis() for a range)."],
       ["sessions", "pg_catalog.count(*)::bigint", "Sessions."],
       ["engaged_sessions", "coalesce(pg_catalog.sum(engaged_session), 0)::bigint", "Engaged sessions."],
       ["session_views", "coalesce(pg_catalog.sum(session_views), 0)::bigint", "Page and screen views."],
       ["total_engagement_seconds", "pg_catalog.round(coalesce(pg_catalog.sum(session_engagement_time), 0) / 1000.0, 3)", "Sum of engagement time, in seconds."],
       ["total_session_seconds", "pg_catalog.round(coalesce(pg_catalog.sum(session_duration), 0) / 1000.0, 3)", "Sum of session lengths, in seconds."],
-      ["avg_engaged_sessions_per_user", "pg_catalog.round(pg_catalog.sum(engaged_session)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4)", "Engaged sessions / users."],
+      ["avg_engaged_sessions_per_user", "pg_catalog.round(pg_catalog.sum(engaged_session)::numeric / NULLIF({users}, 0), 4)", "Engaged sessions / users."],
       ["avg_engagement_seconds_per_session", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(*), 0), 3)", "Engagement time / sessions, in seconds."],
-      ["avg_engagement_seconds_per_user", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 3)", "Engagement time / users, in seconds."],
+      ["avg_engagement_seconds_per_user", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF({users}, 0), 3)", "Engagement time / users, in seconds."],
       ["avg_views_per_session", "pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF(pg_catalog.count(*), 0), 4)", "Views per session: page and screen views / sessions."],
-      ["avg_views_per_user", "pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4)", "Views per user: page and screen views / users."],
+      ["avg_views_per_user", "pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF({users}, 0), 4)", "Views per user: page and screen views / users."],
       ["engagement_rate", "pg_catalog.round(pg_catalog.avg(engaged_session), 4)", "Engaged sessions / sessions."],
       ["avg_session_seconds", "pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3)", "Average session length, in seconds."]
     ]'::jsonb
@@ -626,7 +655,7 @@ BEGIN
                   HINT = 'A struggling user has at least struggling_sessions sessions averaging under struggling_seconds.';
     END IF;
     PERFORM @extschema@.sessionize_name(prefix, '', '_length_distribution');
-    pieces := pg_catalog.jsonb_build_object('base', base,
+    pieces := pg_catalog.jsonb_build_object('base', base, 'users', @extschema@.sessionize_users_sql(),
         'dated', pg_catalog.format('(SELECT * FROM %s WHERE session_date IS NOT NULL)', base),
         'timeout', pg_catalog.quote_literal(timeout) || '::interval',
         'struggling_sessions', struggling_sessions, 'struggling_seconds', struggling_seconds);
@@ -639,7 +668,7 @@ BEGIN
           ["sessions", "pg_catalog.count(*)::bigint", "Sessions started that day."],
           ["engaged_sessions", "pg_catalog.sum(engaged_session)::bigint", "Engaged sessions."],
           ["bounced_sessions", "pg_catalog.sum(bounced_session)::bigint", "Bounced sessions."],
-          ["users", "pg_catalog.count(DISTINCT user_pseudo_id)::bigint", "Distinct users with a session that day (not additive across days: use session_kpis() for a range)."],
+          ["users", "{users}::bigint", "Distinct users with a session that day (not additive across days: use session_kpis() for a range)."],
           ["session_views", "pg_catalog.sum(session_views)::bigint", "Page and screen views."],
           ["total_session_seconds", "pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3)", "Sum of session lengths, in seconds."],
           ["total_engagement_seconds", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0, 3)", "Sum of engagement time, in seconds."],
@@ -737,9 +766,11 @@ BEGIN
             SELECT {columns}
             FROM (SELECT (i.ts AT TIME ZONE {zone})::date AS session_date, i.platform, i.page AS view_name,
                          pg_catalog.count(*) FILTER (WHERE i.view_name IS NOT NULL) AS views,
-                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.view_name IS NOT NULL) AS users,
+                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.view_name IS NOT NULL)
+                         + pg_catalog.max((i.user_key IS NULL AND i.view_name IS NOT NULL)::integer) AS users,
                          pg_catalog.sum(i.engagement_ms) AS engagement_ms,
-                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.engagement_ms IS NOT NULL) AS engaged_users
+                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.engagement_ms IS NOT NULL)
+                         + pg_catalog.max((i.user_key IS NULL AND i.engagement_ms IS NOT NULL)::integer) AS engaged_users
                   FROM (SELECT {input}, {page} AS page FROM {source} e) i
                   WHERE i.counted AND i.ts IS NOT NULL AND i.page IS NOT NULL
                     AND (i.view_name IS NOT NULL OR i.engagement_ms IS NOT NULL)
@@ -790,13 +821,16 @@ DECLARE
     rel regclass := relation;
 BEGIN
     IF rel IS NULL OR from_date IS NULL OR to_date IS NULL THEN
-        RAISE EXCEPTION 'sessions, from_date and to_date must not be null'
+        RAISE EXCEPTION 'relation, from_date and to_date must not be null'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- (session dates end with timestamp's range, before date's)
+    to_date := LEAST(to_date, date '294276-12-30');
     EXECUTE pg_catalog.format(
         'SELECT %s FROM %s WHERE session_date >= $1 AND session_date < $2 + 1 '
         'AND ($3 IS NULL OR platform = $3)',
-        (SELECT pg_catalog.string_agg(x->>1, ', ' ORDER BY n)
+        (SELECT pg_catalog.string_agg(@extschema@.sessionize_fill(x->>1,
+                    pg_catalog.jsonb_build_object('users', @extschema@.sessionize_users_sql())), ', ' ORDER BY n)
          FROM pg_catalog.jsonb_array_elements(@extschema@.sessionize_kpi_columns()) WITH ORDINALITY AS e(x, n)),
         rel)
     INTO users, sessions, engaged_sessions, session_views, total_engagement_seconds,
@@ -2440,6 +2474,17 @@ BEGIN
                 q.nsp, q.rel || '_' || part || '_friendly', friendly, v_name);
             EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', q.nsp, q.rel || '_' || part || '_friendly',
                 pg_catalog.format('%s with descriptive column headers, for CSV export.', v_name));
+            -- each column says what its base column says
+            FOR c IN
+                SELECT coalesce(l.header, a.attname::text) AS header, pg_catalog.col_description(a.attrelid, a.attnum) AS description
+                FROM pg_catalog.pg_attribute a
+                LEFT JOIN @extschema@.sessionize_live_columns() l ON l.col = a.attname
+                WHERE a.attrelid = v_name::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                  AND pg_catalog.col_description(a.attrelid, a.attnum) IS NOT NULL
+            LOOP
+                EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.%I.%I IS %L', q.nsp, q.rel || '_' || part || '_friendly',
+                                          c.header, c.description);
+            END LOOP;
             RETURN NEXT pg_catalog.format('%I.%I', q.nsp, q.rel || '_' || part || '_friendly')::regclass;
         END IF;
     END LOOP;

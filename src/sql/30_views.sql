@@ -94,7 +94,7 @@ BEGIN
     ELSIF ts_type = 'timestamp without time zone'::regtype THEN
         RETURN pg_catalog.format('CASE WHEN pg_catalog.isfinite(e.%1$I) THEN e.%1$I AT TIME ZONE ''UTC'' END', col);
     ELSIF ts_type = 'bigint'::regtype THEN
-        -- milliseconds from 4684 BC to 293,000 AD, within timestamptz's range
+        -- milliseconds from 4686 BC to 293,000 AD, within timestamptz's range
         RETURN pg_catalog.format('CASE WHEN e.%1$I BETWEEN -210000000000000 AND 9200000000000000 '
                                  'THEN timestamptz ''epoch'' + e.%1$I * interval ''1 millisecond'' END', col);
     END IF;
@@ -166,14 +166,17 @@ BEGIN
         view_expr := pg_catalog.format('coalesce(%s)', view_expr);
     END IF;
 
+    -- a negative engagement time is bad input: like an impossible time, it
+    -- counts as missing rather than failing every query (docs/semantics.md,
+    -- Bad input)
     IF cfg->>'engagement_column' IS NULL THEN
         eng_expr := 'NULL::bigint';
     ELSIF name_expr IS NOT NULL AND cfg->'engagement_events' IS NOT NULL AND cfg->'engagement_events' <> 'null'::jsonb THEN
-        eng_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) THEN e.%I::bigint END',
+        eng_expr := pg_catalog.format('CASE WHEN %s = ANY (%L::text[]) AND e.%I::bigint >= 0 THEN e.%I::bigint END',
             name_expr, (SELECT pg_catalog.array_agg(x) FROM jsonb_array_elements_text(cfg->'engagement_events') x)::text,
-            cfg->>'engagement_column');
+            cfg->>'engagement_column', cfg->>'engagement_column');
     ELSE
-        eng_expr := pg_catalog.format('e.%I::bigint', cfg->>'engagement_column');
+        eng_expr := pg_catalog.format('CASE WHEN e.%1$I::bigint >= 0 THEN e.%1$I::bigint END', cfg->>'engagement_column');
     END IF;
 
     IF name_expr IS NOT NULL AND pg_catalog.jsonb_array_length(coalesce(cfg->'excluded_events', '[]')) > 0 THEN
@@ -274,7 +277,11 @@ DECLARE
     -- session id ('#') have neither, as in AWS, so that they count in no
     -- duration, date or hour
     start_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_start, s.session_start) END';
-    duration_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_duration, s.duration_ms) END';
+    -- (with the SDK's start and no SDK duration: from that start to the last
+    -- event, so that start + duration is the last event, as in computed mode)
+    duration_expr text := 'CASE WHEN g.missing THEN NULL ELSE coalesce(g.sdk_duration, '
+        'CASE WHEN g.sdk_start IS NOT NULL THEN GREATEST(pg_catalog.floor(EXTRACT(epoch FROM s.session_end) * 1000) '
+        '- pg_catalog.floor(EXTRACT(epoch FROM g.sdk_start) * 1000), 0)::bigint END, s.duration_ms) END';
     views text := coalesce((cfg->>'engaged_views')::integer, 2)::text;
 BEGIN
     SELECT pg_catalog.string_agg(pg_catalog.format('(%s)::%s AS %I',
@@ -317,6 +324,15 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_comment_columns(text, text, text) IS
     'Internal: comments the 13 columns of a generated session view or table.';
 
+-- The longest timeout session_agg takes (its arithmetic saturates beyond):
+-- SDK mode's sessions are the SDK's, whatever the gaps within them.
+CREATE FUNCTION @extschema@.sessionize_longest_timeout() RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT interval '100000000 days'
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_longest_timeout() IS
+    'Internal: the timeout of SDK mode''s aggregate, the longest session_agg takes.';
+
 -- A project time zone name, checked.
 CREATE FUNCTION @extschema@.sessionize_check_zone(zone text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -325,12 +341,14 @@ BEGIN
         RAISE EXCEPTION 'time_zone must not be null' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
     END IF;
-    PERFORM pg_catalog.now() AT TIME ZONE zone;
+    -- names only: a POSIX offset such as 'UTC+3' is read with its sign
+    -- inverted (three hours west of UTC), which no one means
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names n WHERE n.name = zone) THEN
+        RAISE EXCEPTION 'time zone "%" not recognized', pg_catalog.left(zone, 64)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
+    END IF;
     RETURN zone;
-EXCEPTION WHEN invalid_parameter_value THEN
-    RAISE EXCEPTION 'time zone "%" not recognized', pg_catalog.left(zone, 64)
-        USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Pass a name from pg_timezone_names, for example ''UTC'' or ''Europe/Paris''.';
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_check_zone(text) IS
     'Internal: checks a project time zone name.';
@@ -406,8 +424,9 @@ BEGIN
                 'agg', @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval)));
     END IF;
     -- SDK mode: one session per SDK session id ('#' for missing ones); the
-    -- aggregate runs with a timeout longer than any gap between two
-    -- timestamps (timestamptz spans under 300,000 years), for the metrics
+    -- aggregate runs with the longest timeout it takes, for the metrics
+    -- (events of one id more than that apart, 270,000 years, would be two
+    -- rows)
     RETURN @extschema@.sessionize_fill($s$
         SELECT {columns}
         FROM (SELECT i.user_key::text AS user_pseudo_id, i.platform,
@@ -420,7 +439,7 @@ BEGIN
               GROUP BY i.user_key, i.platform, 3, 4) g
         CROSS JOIN LATERAL {ext}.sessions(g.state) s$s$,
         pieces || pg_catalog.jsonb_build_object(
-            'agg', @extschema@.sessionize_agg_sql(cfg, interval '1000000 days')));
+            'agg', @extschema@.sessionize_agg_sql(cfg, @extschema@.sessionize_longest_timeout())));
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_view_sql(regclass, jsonb) IS
     'Internal: the SELECT of a clickstream session view.';

@@ -35,6 +35,16 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_make_view(text, text, jsonb, text, jsonb) IS
     'Internal: creates a security_invoker view from a column list (name, expression, comment) and comments it.';
 
+-- Distinct users of a set of session rows: the events without a user are
+-- one user too (docs/semantics.md, NULLs), which count(DISTINCT) would
+-- leave out.
+CREATE FUNCTION @extschema@.sessionize_users_sql() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT '(pg_catalog.count(DISTINCT user_pseudo_id) + coalesce(pg_catalog.max((user_pseudo_id IS NULL)::integer), 0))::bigint'::text
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_users_sql() IS
+    'Internal: the distinct users of a set of session rows, those without a user counted as one.';
+
 -- The dimensions of every dashboard.
 CREATE FUNCTION @extschema@.sessionize_dimension_columns() RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -51,17 +61,17 @@ COMMENT ON FUNCTION @extschema@.sessionize_dimension_columns() IS
 CREATE FUNCTION @extschema@.sessionize_kpi_columns() RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT '[
-      ["users", "pg_catalog.count(DISTINCT user_pseudo_id)::bigint", "Distinct users (not additive across rows: use session_kpis() for a range)."],
+      ["users", "{users}::bigint", "Distinct users (not additive across rows: use session_kpis() for a range)."],
       ["sessions", "pg_catalog.count(*)::bigint", "Sessions."],
       ["engaged_sessions", "coalesce(pg_catalog.sum(engaged_session), 0)::bigint", "Engaged sessions."],
       ["session_views", "coalesce(pg_catalog.sum(session_views), 0)::bigint", "Page and screen views."],
       ["total_engagement_seconds", "pg_catalog.round(coalesce(pg_catalog.sum(session_engagement_time), 0) / 1000.0, 3)", "Sum of engagement time, in seconds."],
       ["total_session_seconds", "pg_catalog.round(coalesce(pg_catalog.sum(session_duration), 0) / 1000.0, 3)", "Sum of session lengths, in seconds."],
-      ["avg_engaged_sessions_per_user", "pg_catalog.round(pg_catalog.sum(engaged_session)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4)", "Engaged sessions / users."],
+      ["avg_engaged_sessions_per_user", "pg_catalog.round(pg_catalog.sum(engaged_session)::numeric / NULLIF({users}, 0), 4)", "Engaged sessions / users."],
       ["avg_engagement_seconds_per_session", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(*), 0), 3)", "Engagement time / sessions, in seconds."],
-      ["avg_engagement_seconds_per_user", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 3)", "Engagement time / users, in seconds."],
+      ["avg_engagement_seconds_per_user", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0 / NULLIF({users}, 0), 3)", "Engagement time / users, in seconds."],
       ["avg_views_per_session", "pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF(pg_catalog.count(*), 0), 4)", "Views per session: page and screen views / sessions."],
-      ["avg_views_per_user", "pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF(pg_catalog.count(DISTINCT user_pseudo_id), 0), 4)", "Views per user: page and screen views / users."],
+      ["avg_views_per_user", "pg_catalog.round(pg_catalog.sum(session_views)::numeric / NULLIF({users}, 0), 4)", "Views per user: page and screen views / users."],
       ["engagement_rate", "pg_catalog.round(pg_catalog.avg(engaged_session), 4)", "Engaged sessions / sessions."],
       ["avg_session_seconds", "pg_catalog.round(pg_catalog.avg(session_duration) / 1000.0, 3)", "Average session length, in seconds."]
     ]'::jsonb
@@ -89,7 +99,7 @@ BEGIN
                   HINT = 'A struggling user has at least struggling_sessions sessions averaging under struggling_seconds.';
     END IF;
     PERFORM @extschema@.sessionize_name(prefix, '', '_length_distribution');
-    pieces := pg_catalog.jsonb_build_object('base', base,
+    pieces := pg_catalog.jsonb_build_object('base', base, 'users', @extschema@.sessionize_users_sql(),
         'dated', pg_catalog.format('(SELECT * FROM %s WHERE session_date IS NOT NULL)', base),
         'timeout', pg_catalog.quote_literal(timeout) || '::interval',
         'struggling_sessions', struggling_sessions, 'struggling_seconds', struggling_seconds);
@@ -102,7 +112,7 @@ BEGIN
           ["sessions", "pg_catalog.count(*)::bigint", "Sessions started that day."],
           ["engaged_sessions", "pg_catalog.sum(engaged_session)::bigint", "Engaged sessions."],
           ["bounced_sessions", "pg_catalog.sum(bounced_session)::bigint", "Bounced sessions."],
-          ["users", "pg_catalog.count(DISTINCT user_pseudo_id)::bigint", "Distinct users with a session that day (not additive across days: use session_kpis() for a range)."],
+          ["users", "{users}::bigint", "Distinct users with a session that day (not additive across days: use session_kpis() for a range)."],
           ["session_views", "pg_catalog.sum(session_views)::bigint", "Page and screen views."],
           ["total_session_seconds", "pg_catalog.round(pg_catalog.sum(session_duration) / 1000.0, 3)", "Sum of session lengths, in seconds."],
           ["total_engagement_seconds", "pg_catalog.round(pg_catalog.sum(session_engagement_time) / 1000.0, 3)", "Sum of engagement time, in seconds."],
@@ -200,9 +210,11 @@ BEGIN
             SELECT {columns}
             FROM (SELECT (i.ts AT TIME ZONE {zone})::date AS session_date, i.platform, i.page AS view_name,
                          pg_catalog.count(*) FILTER (WHERE i.view_name IS NOT NULL) AS views,
-                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.view_name IS NOT NULL) AS users,
+                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.view_name IS NOT NULL)
+                         + pg_catalog.max((i.user_key IS NULL AND i.view_name IS NOT NULL)::integer) AS users,
                          pg_catalog.sum(i.engagement_ms) AS engagement_ms,
-                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.engagement_ms IS NOT NULL) AS engaged_users
+                         pg_catalog.count(DISTINCT i.user_key) FILTER (WHERE i.engagement_ms IS NOT NULL)
+                         + pg_catalog.max((i.user_key IS NULL AND i.engagement_ms IS NOT NULL)::integer) AS engaged_users
                   FROM (SELECT {input}, {page} AS page FROM {source} e) i
                   WHERE i.counted AND i.ts IS NOT NULL AND i.page IS NOT NULL
                     AND (i.view_name IS NOT NULL OR i.engagement_ms IS NOT NULL)
@@ -253,13 +265,16 @@ DECLARE
     rel regclass := relation;
 BEGIN
     IF rel IS NULL OR from_date IS NULL OR to_date IS NULL THEN
-        RAISE EXCEPTION 'sessions, from_date and to_date must not be null'
+        RAISE EXCEPTION 'relation, from_date and to_date must not be null'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- (session dates end with timestamp's range, before date's)
+    to_date := LEAST(to_date, date '294276-12-30');
     EXECUTE pg_catalog.format(
         'SELECT %s FROM %s WHERE session_date >= $1 AND session_date < $2 + 1 '
         'AND ($3 IS NULL OR platform = $3)',
-        (SELECT pg_catalog.string_agg(x->>1, ', ' ORDER BY n)
+        (SELECT pg_catalog.string_agg(@extschema@.sessionize_fill(x->>1,
+                    pg_catalog.jsonb_build_object('users', @extschema@.sessionize_users_sql())), ', ' ORDER BY n)
          FROM pg_catalog.jsonb_array_elements(@extschema@.sessionize_kpi_columns()) WITH ORDINALITY AS e(x, n)),
         rel)
     INTO users, sessions, engaged_sessions, session_views, total_engagement_seconds,

@@ -470,6 +470,17 @@ BEGIN
                 q.nsp, q.rel || '_' || part || '_friendly', friendly, v_name);
             EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', q.nsp, q.rel || '_' || part || '_friendly',
                 pg_catalog.format('%s with descriptive column headers, for CSV export.', v_name));
+            -- each column says what its base column says
+            FOR c IN
+                SELECT coalesce(l.header, a.attname::text) AS header, pg_catalog.col_description(a.attrelid, a.attnum) AS description
+                FROM pg_catalog.pg_attribute a
+                LEFT JOIN @extschema@.sessionize_live_columns() l ON l.col = a.attname
+                WHERE a.attrelid = v_name::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                  AND pg_catalog.col_description(a.attrelid, a.attnum) IS NOT NULL
+            LOOP
+                EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.%I.%I IS %L', q.nsp, q.rel || '_' || part || '_friendly',
+                                          c.header, c.description);
+            END LOOP;
             RETURN NEXT pg_catalog.format('%I.%I', q.nsp, q.rel || '_' || part || '_friendly')::regclass;
         END IF;
     END LOOP;
