@@ -1632,9 +1632,8 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             GROUP BY i.user_pseudo_id, i.platform, i.chain),
         live AS (
             SELECT c.*,
-                   CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM {timeout}) > -210000000000
-                        THEN c.lo - {timeout} ELSE '-infinity' END AS lo_t,
-                   CASE WHEN EXTRACT(epoch FROM c.hi) + EXTRACT(epoch FROM {timeout}) < 9200000000000
+                   {lo_t_c} AS lo_t,
+                   CASE WHEN EXTRACT(epoch FROM c.hi) + EXTRACT(epoch FROM {timeout}) < 9224318016000
                         THEN c.hi + {timeout} ELSE 'infinity' END AS hi_t
             FROM chains c
             WHERE c.state IS NOT NULL),
@@ -1684,20 +1683,23 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         -- they are (chains of a partition are apart by more than the timeout)
         linked AS (
             SELECT DISTINCT f.key, f.user_pseudo_id, f.platform, f.chain FROM found f),
-        -- chains and stored sessions swept in start order into groups
+        -- chains and stored sessions swept in start order into groups (a
+        -- member starts one when it starts more than the timeout after every
+        -- earlier member ends; compared as lo - timeout > end, which cannot
+        -- overflow as the difference of far-apart times would)
         members AS (
-            SELECT c.key, c.user_pseudo_id, c.platform, c.lo, c.hi, c.state, NULL::tid AS tid
+            SELECT c.key, c.user_pseudo_id, c.platform, c.lo, c.hi, c.lo_t, c.state, NULL::tid AS tid
             FROM live c JOIN linked k
               ON k.key = c.key AND k.chain = c.lo AND k.user_pseudo_id = c.user_pseudo_id
              AND k.platform IS NOT DISTINCT FROM c.platform
             UNION ALL
-            SELECT f.key, f.user_pseudo_id, f.platform, f.lo, f.hi, f.state, f.tid FROM fetched f),
+            SELECT f.key, f.user_pseudo_id, f.platform, f.lo, f.hi, {lo_t_f}, f.state, f.tid FROM fetched f),
         starts AS (
             SELECT m.*,
-                   CASE WHEN m.lo - pg_catalog.max(m.hi) OVER (PARTITION BY m.user_pseudo_id, m.platform
-                                                                ORDER BY m.lo, m.tid
-                                                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                             > {timeout} THEN 1 ELSE 0 END AS starts_group
+                   CASE WHEN m.lo_t > pg_catalog.max(m.hi) OVER (PARTITION BY m.user_pseudo_id, m.platform
+                                                                  ORDER BY m.lo, m.tid
+                                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                        THEN 1 ELSE 0 END AS starts_group
             FROM members m),
         merged AS (
             SELECT g.key, g.user_pseudo_id, g.platform, pg_catalog.min(g.lo) AS lo, pg_catalog.max(g.hi) AS hi,
@@ -1774,9 +1776,13 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                                         WHERE n.sid = o.session_id
                                                           AND n.platform IS NOT DISTINCT FROM o.platform)))
             RETURNING 1),
+        -- (the rows to update are also named by their ctids, so that they
+        -- are read by a TID scan whatever the size of the table)
         updated_states AS (
             UPDATE {state} s SET session_end = p.hi, state = p.state
-            FROM state_pairs p WHERE p.tid IS NOT NULL AND s.ctid = p.tid
+            FROM state_pairs p
+            WHERE p.tid IS NOT NULL AND s.ctid = p.tid
+              AND s.ctid = ANY (ARRAY(SELECT q.tid FROM state_pairs q WHERE q.tid IS NOT NULL))
             RETURNING 1),
         updated_rows AS (
             UPDATE {session} t SET ({column_names}) = ({new_values})
@@ -1784,6 +1790,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                   FROM row_pairs g CROSS JOIN LATERAL {ext}.sessions(g.state) s
                   WHERE g.tid IS NOT NULL) x
             WHERE t.ctid = x.tid
+              AND t.ctid = ANY (ARRAY(SELECT q.tid FROM row_pairs q WHERE q.tid IS NOT NULL))
             RETURNING 1),
         inserted_states AS (
             INSERT INTO {state} (partition_key, user_pseudo_id, platform, session_start, session_end, state)
@@ -1805,7 +1812,15 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                (SELECT pg_catalog.count(*) FROM inserted_states) + (SELECT pg_catalog.count(*) FROM updated_states)$s$,
         pieces || pg_catalog.jsonb_build_object(
             'key_i', @extschema@.sessionize_key_sql('i.user_pseudo_id', 'i.platform'),
-            'key_m', @extschema@.sessionize_key_sql('m.user_pseudo_id', 'm.platform')))
+            'key_m', @extschema@.sessionize_key_sql('m.user_pseudo_id', 'm.platform'),
+            -- lo - timeout, or no bound where that is before the first
+            -- representable time (4714-11-24 BC)
+            'lo_t_c', pg_catalog.format(
+                'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$s) >= -210866803200 '
+                'THEN c.lo - %1$s ELSE ''-infinity'' END', pieces->>'timeout'),
+            'lo_t_f', pg_catalog.format(
+                'CASE WHEN EXTRACT(epoch FROM f.lo) - EXTRACT(epoch FROM %1$s) >= -210866803200 '
+                'THEN f.lo - %1$s ELSE ''-infinity'' END', pieces->>'timeout')))
 $$;
 COMMENT ON FUNCTION @extschema@.sessionize_refresh_sql(jsonb, boolean) IS
     'Internal: the statement of a refresh that merges captured events into the stored sessions (and recomputes marked partitions).';
