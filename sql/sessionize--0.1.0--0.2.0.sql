@@ -1123,6 +1123,11 @@ BEGIN
         'version', @extschema@.sessionize_version());
     EXECUTE pg_catalog.format('UPDATE %s SET config = $1', p.config_table) USING cfg;
 
+    -- capture by an ingest column (docs/session-tables.md, "Capture without
+    -- triggers"): the refresh reads what arrived, no trigger is made
+    IF cfg ? 'ingest_column' THEN
+        RETURN;
+    END IF;
     FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
         SELECT * INTO c FROM @extschema@.sessionize_capture_names(p.nsp, p.rel, op);
         pieces := pg_catalog.jsonb_build_object(
@@ -1288,7 +1293,8 @@ CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_session_table(default_n
     event_name_column text, page_title_column text, screen_name_column text,
     engagement_column text, view_events text[], engagement_events text[],
     excluded_events text[], engaged_duration interval, engaged_views integer,
-    struggling_sessions integer, struggling_seconds numeric, dashboards boolean, time_zone text)
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean, time_zone text,
+    ingest_column text, ingest_settle interval)
 RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
@@ -1303,6 +1309,9 @@ BEGIN
         screen_name_column, engagement_column, NULL, NULL,
         view_events, engagement_events, excluded_events, engaged_duration, engaged_views,
         NULL, time_zone);
+    IF ingest_column IS NOT NULL THEN
+        cfg := cfg || @extschema@.sessionize_ingest_config(source, ingest_column, ingest_settle);
+    END IF;
     PERFORM @extschema@.sessionize_check_column_types(source, cfg);
     SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
     -- the triggers on the source outlive a session: both must be permanent
@@ -1371,6 +1380,7 @@ BEGIN
     -- capture changes of the source.  The triggers are created before the
     -- first build: creating them locks out writers of the source until this
     -- transaction ends, so no event falls between the build and the capture.
+    -- (With an ingest column, none: the refresh reads what arrived.)
     PERFORM @extschema@.sessionize_install_capture(t::regclass);
 
     -- the first build is a refresh of everything
@@ -1384,7 +1394,7 @@ BEGIN
     END IF;
     RETURN t::regclass;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text) IS
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text, text, interval) IS
     'Internal: create_session_table() with the schema for an unqualified table name.';
 
 CREATE OR REPLACE FUNCTION @extschema@.create_session_table(
@@ -1407,17 +1417,19 @@ CREATE OR REPLACE FUNCTION @extschema@.create_session_table(
     struggling_sessions integer DEFAULT 3,
     struggling_seconds numeric DEFAULT 30,
     dashboards boolean DEFAULT true,
-    time_zone text DEFAULT 'UTC')
+    time_zone text DEFAULT 'UTC',
+    ingest_column text DEFAULT NULL,
+    ingest_settle interval DEFAULT '1 minute')
 RETURNS regclass LANGUAGE sql AS $$
     SELECT @extschema@.sessionize_create_session_table(pg_catalog.current_schema(),
         source, table_name, timeout, user_column, platform_column, timestamp_column,
         event_id_column, event_name_column, page_title_column, screen_name_column,
         engagement_column, view_events, engagement_events, excluded_events,
         engaged_duration, engaged_views, struggling_sessions, struggling_seconds, dashboards,
-        time_zone)
+        time_zone, ingest_column, ingest_settle)
 $$;
-COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text) IS
-    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes; a refresh merges new events into stored session states.';
+COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text, text, interval) IS
+    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes (or, with ingest_column, the refresh reads the rows that arrived since the last one); a refresh merges new events into stored session states.';
 
 ------------------------------------------------------------------------------
 -- refresh_session_table() and drop_session_table() (docs/session-tables.md).
@@ -1468,10 +1480,12 @@ BEGIN
                   HINT = pg_catalog.format('Drop the session table with drop_session_table(%L).', session_table::text);
     END IF;
     PERFORM @extschema@.sessionize_check_source(src);
+    -- (a table captured by an ingest column has no triggers)
     SELECT pg_catalog.string_agg(n.trigger_name, ', ') INTO k
     FROM pg_catalog.unnest(ARRAY['insert', 'update', 'delete', 'truncate']) o(op)
     CROSS JOIN LATERAL @extschema@.sessionize_capture_names(nsp, rel, o.op) n
-    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+    WHERE NOT cfg ? 'ingest_column'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
                       WHERE g.tgrelid = src AND g.tgname = n.trigger_name AND g.tgenabled <> 'D');
     IF k IS NOT NULL THEN
         RAISE EXCEPTION 'the capture triggers of session table % are missing or disabled on %', session_table, src
@@ -1858,10 +1872,15 @@ BEGIN
     IF NOT @extschema@.sessionize_state_is_current(t.state_table::regclass) THEN
         PERFORM @extschema@.sessionize_migrate_state(session_table);
     END IF;
+    -- captured by an ingest column: the rows that arrived are captured now,
+    -- and the source is read only up to the new watermark
+    -- (37_ingest.sql)
+    t.cfg := @extschema@.sessionize_ingest_pull(session_table, t.src, t.cfg);
 
     pieces := pg_catalog.jsonb_build_object(
         'session', session_table::text, 'state', t.state_table,
-        'delta', t.delta_table, 'dirty', t.dirty_table, 'source', t.src::text,
+        'delta', t.delta_table, 'dirty', t.dirty_table,
+        'source', @extschema@.sessionize_ingest_source(t.src, t.cfg),
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
         'agg', @extschema@.sessionize_agg_sql(t.cfg, (t.cfg->>'timeout')::interval),
         'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
@@ -2016,6 +2035,158 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.drop_session_table(text) IS
     'Drops a session table by name with everything made with it; works when the table or its source was already dropped.';
+
+------------------------------------------------------------------------------
+-- Capture without triggers: a session table made with ingest_column reads,
+-- at each refresh, the source rows that arrived since the last one
+-- (docs/session-tables.md, "Capture without triggers").  For sources whose
+-- rows bypass triggers (COPY into partitions, logical replication, Citus).
+--
+-- The ingest column orders arrival: a timestamptz, a timestamp (read as
+-- UTC) or a number of milliseconds since 1970 (AWS's ingest_time_msec).  A
+-- refresh takes the rows whose ingest value is above the last refresh's
+-- watermark and at most its own, now() less the settle time, and every
+-- other read of the source (a rebuild, a recomputed user) stops at the same
+-- watermark, so that no row is read twice.  A row is taken if it is
+-- committed within the settle time of its ingest value: a transaction that
+-- commits later, with an older value, is missed.  Rows without an ingest
+-- value are read only by rebuilds and recomputed users.
+------------------------------------------------------------------------------
+
+-- The configuration of an ingest column, checked.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_ingest_config(src regclass, col text, settle interval)
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    typ regtype;
+BEGIN
+    SELECT a.atttypid::regtype INTO typ FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', col, src
+            USING ERRCODE = 'undefined_column', HINT = 'Name the column that orders arrival with ingest_column => ''...''.';
+    END IF;
+    IF typ NOT IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype,
+                   'bigint'::regtype, 'integer'::regtype, 'numeric'::regtype) THEN
+        RAISE EXCEPTION 'ingest column "%" has type %, not a timestamp or a number of milliseconds', col, typ
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Use a timestamptz, timestamp (read as UTC) or epoch-milliseconds column.';
+    END IF;
+    IF settle IS NULL OR settle < interval '0' THEN
+        RAISE EXCEPTION 'ingest_settle must be zero or more' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'The longest time between a row''s ingest value and the commit of its transaction, for example interval ''1 minute''.';
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('ingest_column', col, 'ingest_settle', settle);
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_ingest_config(regclass, text, interval) IS
+    'Internal: checks and records the ingest column of a session table that captures without triggers.';
+
+-- The ingest column's value at a time, as an SQL literal of its type.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_ingest_value(src regclass, cfg jsonb, at timestamptz) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    typ regtype;
+BEGIN
+    SELECT a.atttypid::regtype INTO typ FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = src AND a.attname = cfg->>'ingest_column' AND a.attnum > 0 AND NOT a.attisdropped;
+    RETURN CASE
+        WHEN typ = 'timestamp with time zone'::regtype THEN pg_catalog.format('%L::timestamptz', at)
+        WHEN typ = 'timestamp without time zone'::regtype THEN pg_catalog.format('%L::timestamp', at AT TIME ZONE 'UTC')
+        ELSE (pg_catalog.floor(EXTRACT(epoch FROM at) * 1000)::bigint)::text END;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_ingest_value(regclass, jsonb, timestamptz) IS
+    'Internal: the value of a session table''s ingest column at a time, as an SQL literal.';
+
+-- The source as a refresh reads it: in ingest mode, the rows up to the
+-- watermark (and those without an ingest value); else the table itself.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_ingest_source(src regclass, cfg jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN cfg ? 'ingest_watermark'
+                THEN pg_catalog.format('(SELECT * FROM %s s WHERE s.%I IS NULL OR s.%I <= %s)',
+                                       src, cfg->>'ingest_column', cfg->>'ingest_column',
+                                       @extschema@.sessionize_ingest_value(src, cfg, (cfg->>'ingest_watermark')::timestamptz))
+                ELSE src::text END
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_ingest_source(regclass, jsonb) IS
+    'Internal: the source of a session table as its refresh reads it (up to the ingest watermark).';
+
+-- Called by refresh_session_table() under its lock: in ingest mode, moves
+-- the watermark (a time: the ingest column's value is read from it) to
+-- now() less the settle time, never back, and captures the rows that
+-- arrived in between (unless a rebuild is pending, which reads them from
+-- the source anyway); returns the configuration with the new watermark.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_ingest_pull(session_table regclass, src regclass, cfg jsonb)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p record;
+    hi timestamptz;
+    rebuild boolean;
+BEGIN
+    IF NOT cfg ? 'ingest_column' THEN
+        RETURN cfg;
+    END IF;
+    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
+    hi := GREATEST(pg_catalog.now() - (cfg->>'ingest_settle')::interval,
+                              (cfg->>'ingest_watermark')::timestamptz);
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s WHERE everything)', p.dirty_table) INTO rebuild;
+    IF NOT rebuild THEN
+        EXECUTE @extschema@.sessionize_fill($s$
+            INSERT INTO {delta} (user_pseudo_id, platform, ts, event_id, view_name, engagement_ms)
+            SELECT i.user_pseudo_id, i.platform, i.ts, i.event_id, i.view_name, i.engagement_ms
+            FROM (SELECT {input} FROM {source} e WHERE {low} e.{col} <= {hi}) i
+            WHERE i.counted AND i.ts IS NOT NULL$s$, pg_catalog.jsonb_build_object(
+                'delta', p.delta_table, 'input', @extschema@.sessionize_input_sql(src, cfg),
+                'source', src::text, 'col', pg_catalog.quote_ident(cfg->>'ingest_column'),
+                'hi', @extschema@.sessionize_ingest_value(src, cfg, hi),
+                'low', CASE WHEN cfg ? 'ingest_watermark'
+                            THEN pg_catalog.format('e.%I > %s AND', cfg->>'ingest_column',
+                                     @extschema@.sessionize_ingest_value(src, cfg, (cfg->>'ingest_watermark')::timestamptz))
+                            ELSE '' END));
+    END IF;
+    cfg := cfg || pg_catalog.jsonb_build_object('ingest_watermark', hi);
+    EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1)',
+                              p.config_table, 'ingest_watermark') USING hi;
+    RETURN cfg;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_ingest_pull(regclass, regclass, jsonb) IS
+    'Internal: captures the rows of the source that arrived since the last refresh (ingest mode).';
+
+-- Without capture triggers a session table sees no update, delete or
+-- TRUNCATE of the source.  This marks users, or everything (users NULL), for
+-- the next refresh to recompute from the source; it works for any session
+-- table, as its owner.
+CREATE OR REPLACE FUNCTION @extschema@.rebuild_session_users(session_table regclass, users text[] DEFAULT NULL)
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t record;
+    n bigint;
+BEGIN
+    SELECT * INTO t FROM @extschema@.sessionize_parts(session_table);
+    IF t.nsp IS NULL OR pg_catalog.to_regclass(t.config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF users IS NULL THEN
+        EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', t.dirty_table);
+        RETURN NULL;
+    END IF;
+    -- every platform of each user: those stored, and those of the source
+    EXECUTE @extschema@.sessionize_fill($s$
+        INSERT INTO {dirty} (user_pseudo_id, platform)
+        SELECT s.user_pseudo_id, s.platform FROM {state} s WHERE s.user_pseudo_id = ANY ($1)
+        UNION
+        SELECT i.user_pseudo_id, i.platform
+        FROM (SELECT {input} FROM {source} e WHERE e.{user_column}::text = ANY ($1)) i$s$,
+        (SELECT pg_catalog.jsonb_build_object(
+            'dirty', t.dirty_table, 'state', t.state_table, 'source', @extschema@.sessionize_ingest_source(c.src, c.cfg),
+            'input', @extschema@.sessionize_input_sql(c.src, c.cfg),
+            'user_column', pg_catalog.quote_ident(c.cfg->>'user_column'))
+         FROM @extschema@.sessionize_session_table(session_table) c))
+        USING users;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION @extschema@.rebuild_session_users(regclass, text[]) IS
+    'Marks users of a session table (every platform of each), or everything when users is NULL, to be recomputed from the source by the next refresh; for changes capture does not see (updates and deletes without capture triggers). Returns the partitions marked.';
 
 
 ------------------------------------------------------------------------------

@@ -279,6 +279,11 @@ BEGIN
         'version', @extschema@.sessionize_version());
     EXECUTE pg_catalog.format('UPDATE %s SET config = $1', p.config_table) USING cfg;
 
+    -- capture by an ingest column (docs/session-tables.md, "Capture without
+    -- triggers"): the refresh reads what arrived, no trigger is made
+    IF cfg ? 'ingest_column' THEN
+        RETURN;
+    END IF;
     FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
         SELECT * INTO c FROM @extschema@.sessionize_capture_names(p.nsp, p.rel, op);
         pieces := pg_catalog.jsonb_build_object(
@@ -444,7 +449,8 @@ CREATE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
     event_name_column text, page_title_column text, screen_name_column text,
     engagement_column text, view_events text[], engagement_events text[],
     excluded_events text[], engaged_duration interval, engaged_views integer,
-    struggling_sessions integer, struggling_seconds numeric, dashboards boolean, time_zone text)
+    struggling_sessions integer, struggling_seconds numeric, dashboards boolean, time_zone text,
+    ingest_column text, ingest_settle interval)
 RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
@@ -459,6 +465,9 @@ BEGIN
         screen_name_column, engagement_column, NULL, NULL,
         view_events, engagement_events, excluded_events, engaged_duration, engaged_views,
         NULL, time_zone);
+    IF ingest_column IS NOT NULL THEN
+        cfg := cfg || @extschema@.sessionize_ingest_config(source, ingest_column, ingest_settle);
+    END IF;
     PERFORM @extschema@.sessionize_check_column_types(source, cfg);
     SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
     -- the triggers on the source outlive a session: both must be permanent
@@ -527,6 +536,7 @@ BEGIN
     -- capture changes of the source.  The triggers are created before the
     -- first build: creating them locks out writers of the source until this
     -- transaction ends, so no event falls between the build and the capture.
+    -- (With an ingest column, none: the refresh reads what arrived.)
     PERFORM @extschema@.sessionize_install_capture(t::regclass);
 
     -- the first build is a refresh of everything
@@ -540,7 +550,7 @@ BEGIN
     END IF;
     RETURN t::regclass;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text) IS
+COMMENT ON FUNCTION @extschema@.sessionize_create_session_table(name, regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text, text, interval) IS
     'Internal: create_session_table() with the schema for an unqualified table name.';
 
 CREATE FUNCTION @extschema@.create_session_table(
@@ -563,14 +573,16 @@ CREATE FUNCTION @extschema@.create_session_table(
     struggling_sessions integer DEFAULT 3,
     struggling_seconds numeric DEFAULT 30,
     dashboards boolean DEFAULT true,
-    time_zone text DEFAULT 'UTC')
+    time_zone text DEFAULT 'UTC',
+    ingest_column text DEFAULT NULL,
+    ingest_settle interval DEFAULT '1 minute')
 RETURNS regclass LANGUAGE sql AS $$
     SELECT @extschema@.sessionize_create_session_table(pg_catalog.current_schema(),
         source, table_name, timeout, user_column, platform_column, timestamp_column,
         event_id_column, event_name_column, page_title_column, screen_name_column,
         engagement_column, view_events, engagement_events, excluded_events,
         engaged_duration, engaged_views, struggling_sessions, struggling_seconds, dashboards,
-        time_zone)
+        time_zone, ingest_column, ingest_settle)
 $$;
-COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text) IS
-    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes; a refresh merges new events into stored session states.';
+COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, text, text, text, text, text, text, text, text, text[], text[], text[], interval, integer, integer, numeric, boolean, text, text, interval) IS
+    'Creates a session table with the 13 columns of the clickstream session view, kept exactly up to date by refresh_session_table(): triggers on the source capture changes (or, with ingest_column, the refresh reads the rows that arrived since the last one); a refresh merges new events into stored session states.';

@@ -47,10 +47,12 @@ BEGIN
                   HINT = pg_catalog.format('Drop the session table with drop_session_table(%L).', session_table::text);
     END IF;
     PERFORM @extschema@.sessionize_check_source(src);
+    -- (a table captured by an ingest column has no triggers)
     SELECT pg_catalog.string_agg(n.trigger_name, ', ') INTO k
     FROM pg_catalog.unnest(ARRAY['insert', 'update', 'delete', 'truncate']) o(op)
     CROSS JOIN LATERAL @extschema@.sessionize_capture_names(nsp, rel, o.op) n
-    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+    WHERE NOT cfg ? 'ingest_column'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
                       WHERE g.tgrelid = src AND g.tgname = n.trigger_name AND g.tgenabled <> 'D');
     IF k IS NOT NULL THEN
         RAISE EXCEPTION 'the capture triggers of session table % are missing or disabled on %', session_table, src
@@ -437,10 +439,15 @@ BEGIN
     IF NOT @extschema@.sessionize_state_is_current(t.state_table::regclass) THEN
         PERFORM @extschema@.sessionize_migrate_state(session_table);
     END IF;
+    -- captured by an ingest column: the rows that arrived are captured now,
+    -- and the source is read only up to the new watermark
+    -- (37_ingest.sql)
+    t.cfg := @extschema@.sessionize_ingest_pull(session_table, t.src, t.cfg);
 
     pieces := pg_catalog.jsonb_build_object(
         'session', session_table::text, 'state', t.state_table,
-        'delta', t.delta_table, 'dirty', t.dirty_table, 'source', t.src::text,
+        'delta', t.delta_table, 'dirty', t.dirty_table,
+        'source', @extschema@.sessionize_ingest_source(t.src, t.cfg),
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
         'agg', @extschema@.sessionize_agg_sql(t.cfg, (t.cfg->>'timeout')::interval),
         'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
