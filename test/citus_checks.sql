@@ -321,6 +321,34 @@ SELECT pg_temp.sz_try('refresh_session_table of it', $q$SELECT refresh_session_t
 WHERE to_regclass('st_dist') IS NOT NULL;
 
 ------------------------------------------------------------------------------
+-- A session table captured by an ingest column (no triggers) over the
+-- distributed table: built, refreshed after events that arrived, and after
+-- users marked by rebuild_session_users(), it equals the single-node view
+-- (its bookkeeping is on the coordinator; the source is read up to the
+-- watermark, and the arrived rows by the ingest column)
+------------------------------------------------------------------------------
+ALTER TABLE ev_dist ADD COLUMN ingest_ms bigint;
+UPDATE ev_dist SET ingest_ms = floor(extract(epoch FROM now() - interval '1 hour') * 1000);
+SELECT create_session_table('ev_dist', 'sti_dist', dashboards => false,
+                            ingest_column => 'ingest_ms', ingest_settle => '1 second') \g /dev/null
+SELECT pg_temp.sz_compare('ingest session table: build', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+-- more events of the users, within and between their sessions, arrive now
+CREATE TEMP TABLE more AS
+SELECT * FROM ev_local WHERE abs(hashtext(event_id)) % 20 = 0;
+UPDATE more SET event_id = 'more-' || event_id, event_timestamp = event_timestamp + interval '7 minutes';
+INSERT INTO ev_dist SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM more;
+INSERT INTO ev_local SELECT * FROM more;
+SELECT pg_sleep(1.2) \g /dev/null
+SELECT format('note: ingest session table: refresh processed %s events', refresh_session_table('sti_dist'));
+SELECT pg_temp.sz_compare('ingest session table: after late events', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+-- a delete, which it does not see until the users are marked
+DELETE FROM ev_dist WHERE user_pseudo_id IN (SELECT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 3);
+DELETE FROM ev_local WHERE user_pseudo_id IN (SELECT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 3);
+SELECT rebuild_session_users('sti_dist', ARRAY(SELECT DISTINCT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 3)) \g /dev/null
+SELECT refresh_session_table('sti_dist') \g /dev/null
+SELECT pg_temp.sz_compare('ingest session table: after deletes and rebuild_session_users', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+
+------------------------------------------------------------------------------
 -- The live report over viewer events distributed by live session, and by
 -- viewer
 ------------------------------------------------------------------------------
