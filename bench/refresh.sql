@@ -40,6 +40,12 @@
 --   build4          create_session_table over r.events4, once, before the
 --                   rounds
 --   insert_capture4, refresh4  the same INSERT and refresh on r.events4
+--   floor_rows, floor  after the same INSERT, the writes the warm-up refresh
+--                   made, precomputed and applied by key: the session rows
+--                   (deleted, updated, inserted) and the DELETE of the
+--                   captured events (floor_rows); and the states too (floor).
+--                   What any refresh that keeps this table and a state per
+--                   session writes, without finding or computing anything.
 -- The refreshes of a round run in a subtransaction that is then rolled back
 -- (bench_refresh_undone), so that each timed refresh merges the same events
 -- into the same table; the tables are VACUUMed after (not timed).
@@ -117,6 +123,10 @@ SELECT :all_events::bigint AS all_events,
        NULL::bigint AS rows_replaced4, NULL::bigint AS rows_written4
 FROM r.bench_new;
 
+-- What the warm-up refresh wrote (bench_refresh_undone('1x', 0)), for the
+-- floor: the same writes without computing them (bench_refresh_undone).
+CREATE TABLE r.bench_floor (what text PRIMARY KEY, rows jsonb NOT NULL);
+
 -- The base data: every event but the new ones.
 DELETE FROM r.events e USING r.bench_new n WHERE e.event_id = n.event_id;
 
@@ -155,7 +165,11 @@ INSERT INTO bench_query (suite, ord, name, label, ref, sql) VALUES
 ('refresh', 8, 'insert_capture4', '4x history: INSERT of the same new events, with the capture triggers', false,
  $q$WITH i AS (INSERT INTO r.events4 SELECT * FROM r.bench_new RETURNING 1) SELECT count(*) FROM i$q$),
 ('refresh', 9, 'refresh4', '4x history: refresh_session_table() after that INSERT', false,
- $q$SELECT refresh_session_table('r.bench_sessions4')$q$);
+ $q$SELECT refresh_session_table('r.bench_sessions4')$q$),
+('refresh', 10, 'floor_rows', 'floor: the refresh''s writes to the session table, precomputed, and the consumption of the captured events', false,
+ $q$-- bench_refresh_undone('floor', run)$q$),
+('refresh', 11, 'floor', 'floor: those, and the refresh''s writes to the state table, precomputed', false,
+ $q$-- bench_refresh_undone('floor', run)$q$);
 
 INSERT INTO bench_goal (suite, ord, label, num, den, base, op, bound) VALUES
 ('refresh', 1, 'refresh after 1 % new events / full build', 'refresh', 'build', NULL, '<=', 0.03),
@@ -163,11 +177,15 @@ INSERT INTO bench_goal (suite, ord, label, num, den, base, op, bound) VALUES
 ('refresh', 3, 'refresh with 4x the history / with 1x', 'refresh4', 'refresh', NULL, '<=', 1.2),
 ('refresh', 4, '(capture overhead + refresh) / full build', 'incremental', 'build', NULL, NULL, NULL),
 ('refresh', 5, 'INSERT with capture triggers / without', 'insert_capture', 'insert_plain', NULL, NULL, NULL),
-('refresh', 6, '4x history: full build / 1x', 'build4', 'build', NULL, NULL, NULL);
+('refresh', 6, '4x history: full build / 1x', 'build4', 'build', NULL, NULL, NULL),
+('refresh', 7, 'floor (session rows and consumption only) / full build', 'floor_rows', 'build', NULL, NULL, NULL),
+('refresh', 8, 'floor (all writes) / full build', 'floor', 'build', NULL, NULL, NULL);
 
--- CPU time of this backend in ms, to the nanosecond: the time it ran on a
--- CPU, from /proc/self/schedstat (bench_cpu's /proc/self/stat counts 10 ms
--- ticks, too coarse for a refresh of 10 events).
+-- CPU time of this backend in ms: the time it ran on a CPU, from
+-- /proc/self/schedstat, in nanoseconds but brought up to date by the
+-- kernel at its scheduler ticks and at context switches (a few ms);
+-- bench_cpu's /proc/self/stat counts 10 ms ticks.  The refresh of 10 events
+-- is timed over many refreshes.
 CREATE FUNCTION bench_refresh_cpu() RETURNS float8
 LANGUAGE sql
 AS $$ SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::float8 / 1e6 $$;
@@ -274,7 +292,7 @@ DECLARE
     ref record;
     c0 float8;
     t0 timestamptz;
-    b int;
+    batch_no int;
     nb int;
     n bigint := 0;
     small_ms float8;
@@ -285,6 +303,11 @@ DECLARE
     rows_after bigint;
     replaced bigint;
     written bigint;
+    fl jsonb;
+    floor_rows_ms float8;
+    floor_rows_cpu float8;
+    floor_ms float8;
+    floor_cpu float8;
 BEGIN
     -- (the caller sets auto_explain.log_min_duration in round 0, so that
     -- auto_explain samples this call; it logs only the refresh)
@@ -295,15 +318,52 @@ BEGIN
             PERFORM set_config('max_parallel_workers_per_gather', '0', true);
             c0 := bench_refresh_cpu();
             t0 := clock_timestamp();
-            FOR b IN 0 .. nb - 1 LOOP
+            FOR batch_no IN 0 .. nb - 1 LOOP
                 INSERT INTO r.events
                 SELECT event_id, event_name, event_timestamp, event_time_msec, platform, user_pseudo_id,
                        session_id, page_view_page_title, screen_view_screen_name, user_engagement_time_msec
-                FROM r.bench_small WHERE batch = b;
+                FROM r.bench_small WHERE batch = batch_no;
                 n := n + refresh_session_table('r.bench_sessions');
             END LOOP;
             small_ms := extract(epoch FROM clock_timestamp() - t0) * 1000 / nb;
             small_cpu_ms := (bench_refresh_cpu() - c0) / nb;
+        ELSIF p_kind = 'floor' THEN
+            -- the INSERT, as before the refresh; the rows the refresh wrote,
+            -- in tables of their own; then, timed, the same writes by key
+            -- (rows whose key stays are updated, in place where their page
+            -- has room, as the refresh does) and the consumption of the
+            -- captured events: what any refresh that keeps this table and a
+            -- state per session must do, without finding or computing it
+            INSERT INTO r.events SELECT * FROM r.bench_new;
+            CREATE TEMP TABLE floor_row_del AS SELECT * FROM jsonb_populate_recordset(NULL::r.bench_sessions, (SELECT rows FROM r.bench_floor WHERE what = 'row_del'));
+            CREATE TEMP TABLE floor_row_upd AS SELECT * FROM jsonb_populate_recordset(NULL::r.bench_sessions, (SELECT rows FROM r.bench_floor WHERE what = 'row_upd'));
+            CREATE TEMP TABLE floor_row_ins AS SELECT * FROM jsonb_populate_recordset(NULL::r.bench_sessions, (SELECT rows FROM r.bench_floor WHERE what = 'row_ins'));
+            CREATE TEMP TABLE floor_state_del AS SELECT * FROM jsonb_populate_recordset(NULL::r.bench_sessions_state, (SELECT rows FROM r.bench_floor WHERE what = 'state_del'));
+            CREATE TEMP TABLE floor_state_upd AS SELECT * FROM jsonb_populate_recordset(NULL::r.bench_sessions_state, (SELECT rows FROM r.bench_floor WHERE what = 'state_upd'));
+            CREATE TEMP TABLE floor_state_ins AS SELECT * FROM jsonb_populate_recordset(NULL::r.bench_sessions_state, (SELECT rows FROM r.bench_floor WHERE what = 'state_ins'));
+            ANALYZE floor_row_del, floor_row_upd, floor_row_ins, floor_state_del, floor_state_upd, floor_state_ins;
+            CHECKPOINT;
+            c0 := bench_refresh_cpu();
+            t0 := clock_timestamp();
+            DELETE FROM r.bench_sessions_delta;
+            DELETE FROM r.bench_sessions t USING floor_row_del d
+            WHERE t.session_id = d.session_id AND t.platform IS NOT DISTINCT FROM d.platform;
+            UPDATE r.bench_sessions t
+            SET session_duration = u.session_duration, session_views = u.session_views,
+                engaged_session = u.engaged_session, bounced_session = u.bounced_session,
+                session_engagement_time = u.session_engagement_time, entry_view = u.entry_view,
+                exit_view = u.exit_view
+            FROM floor_row_upd u WHERE t.session_id = u.session_id AND t.platform IS NOT DISTINCT FROM u.platform;
+            INSERT INTO r.bench_sessions SELECT * FROM floor_row_ins;
+            floor_rows_ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+            floor_rows_cpu := bench_refresh_cpu() - c0;
+            DELETE FROM r.bench_sessions_state s USING floor_state_del d
+            WHERE s.partition_key = d.partition_key AND s.session_start = d.session_start;
+            UPDATE r.bench_sessions_state s SET session_end = u.session_end, state = u.state
+            FROM floor_state_upd u WHERE s.partition_key = u.partition_key AND s.session_start = u.session_start;
+            INSERT INTO r.bench_sessions_state SELECT * FROM floor_state_ins;
+            floor_ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+            floor_cpu := bench_refresh_cpu() - c0;
         ELSE
             ins := bench_refresh_time('insert_capture' || sfx);
             -- (as before every timed step: the pages the INSERT dirtied are
@@ -311,8 +371,10 @@ BEGIN
             -- full, as after any checkpoint)
             CHECKPOINT;
             IF p_run = 0 THEN
-                -- the rows of the touched partitions before the refresh
+                -- the rows and states of the touched partitions before the refresh
                 EXECUTE format('CREATE TEMP TABLE bench_refresh_before AS SELECT * FROM %s t '
+                               'WHERE (t.user_pseudo_id, t.platform) IN (SELECT user_pseudo_id, platform FROM r.bench_new)', tab);
+                EXECUTE format('CREATE TEMP TABLE bench_state_before AS SELECT * FROM %s_state t '
                                'WHERE (t.user_pseudo_id, t.platform) IN (SELECT user_pseudo_id, platform FROM r.bench_new)', tab);
                 PERFORM set_config('auto_explain.log_min_duration', '0', true);
                 PERFORM set_config('auto_explain.log_analyze', 'on', true);
@@ -330,6 +392,33 @@ BEGIN
                                'WHERE (t.user_pseudo_id, t.platform) IN (SELECT user_pseudo_id, platform FROM r.bench_new)', tab);
                 SELECT count(*) INTO replaced FROM (SELECT * FROM bench_refresh_before EXCEPT ALL SELECT * FROM bench_refresh_after) x;
                 SELECT count(*) INTO written FROM (SELECT * FROM bench_refresh_after EXCEPT ALL SELECT * FROM bench_refresh_before) x;
+                IF p_kind = '1x' THEN
+                    -- what it wrote, for the floor (kept across the rollback
+                    -- in a variable)
+                    EXECUTE format('CREATE TEMP TABLE bench_state_after AS SELECT * FROM %s_state t '
+                                   'WHERE (t.user_pseudo_id, t.platform) IN (SELECT user_pseudo_id, platform FROM r.bench_new)', tab);
+                    SELECT jsonb_build_object(
+                        'row_del', (SELECT coalesce(jsonb_agg(to_jsonb(b)), '[]') FROM bench_refresh_before b
+                                    WHERE NOT EXISTS (SELECT 1 FROM bench_refresh_after a WHERE a.session_id = b.session_id
+                                                      AND a.platform IS NOT DISTINCT FROM b.platform)),
+                        'row_upd', (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM bench_refresh_after a
+                                    WHERE EXISTS (SELECT 1 FROM bench_refresh_before b WHERE a.session_id = b.session_id
+                                                  AND a.platform IS NOT DISTINCT FROM b.platform AND a IS DISTINCT FROM b)),
+                        'row_ins', (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM bench_refresh_after a
+                                    WHERE NOT EXISTS (SELECT 1 FROM bench_refresh_before b WHERE a.session_id = b.session_id
+                                                      AND a.platform IS NOT DISTINCT FROM b.platform)),
+                        'state_del', (SELECT coalesce(jsonb_agg(to_jsonb(b)), '[]') FROM bench_state_before b
+                                      WHERE NOT EXISTS (SELECT 1 FROM bench_state_after a WHERE a.partition_key = b.partition_key
+                                                        AND a.session_start = b.session_start)),
+                        'state_upd', (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM bench_state_after a
+                                      WHERE EXISTS (SELECT 1 FROM bench_state_before b WHERE a.partition_key = b.partition_key
+                                                    AND a.session_start = b.session_start
+                                                    AND (a.session_end, a.state::text) IS DISTINCT FROM (b.session_end, b.state::text))),
+                        'state_ins', (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM bench_state_after a
+                                      WHERE NOT EXISTS (SELECT 1 FROM bench_state_before b WHERE a.partition_key = b.partition_key
+                                                        AND a.session_start = b.session_start)))
+                    INTO fl;
+                END IF;
             END IF;
         END IF;
         RAISE EXCEPTION USING ERRCODE = 'BNCH1', MESSAGE = 'bench_undo';
@@ -339,6 +428,19 @@ BEGIN
     IF p_kind = 'small' THEN
         RETURN NEXT bench_refresh_keep('refresh10', p_run, small_ms, small_cpu_ms, n::text);
         RETURN;
+    END IF;
+    IF p_kind = 'floor' THEN
+        RETURN NEXT bench_refresh_keep('floor_rows', p_run, floor_rows_ms, floor_rows_cpu,
+                                       (SELECT string_agg(what || '=' || jsonb_array_length(rows), ' ' ORDER BY what)
+                                        FROM r.bench_floor WHERE what LIKE 'row%'));
+        RETURN NEXT bench_refresh_keep('floor', p_run, floor_ms, floor_cpu,
+                                       (SELECT string_agg(what || '=' || jsonb_array_length(rows), ' ' ORDER BY what)
+                                        FROM r.bench_floor));
+        RETURN;
+    END IF;
+    IF fl IS NOT NULL THEN
+        DELETE FROM r.bench_floor;
+        INSERT INTO r.bench_floor SELECT key, value FROM jsonb_each(fl);
     END IF;
     RETURN NEXT bench_refresh_keep('insert_capture' || sfx, p_run, ins.ms, ins.cpu_ms, ins.checksum);
     RETURN NEXT bench_refresh_keep('refresh' || sfx, p_run, ref.ms, ref.cpu_ms, ref.checksum);
@@ -381,7 +483,13 @@ SELECT l.line FROM r.bench_refresh_info i, LATERAL (VALUES
                i.partitions, i.processed, i.processed4)),
     (5, format('- session rows: %s (1x) and %s (4x) after the refresh; the refresh deleted %s and wrote %s (1x), deleted %s and wrote %s (4x)',
                i.rows_total, i.rows_total4, i.rows_replaced, i.rows_written, i.rows_replaced4, i.rows_written4)),
-    (6, '- correctness, once (warm-up round): after each refresh the table equals create_session_view() over the same source (EXCEPT ALL both ways: 0 rows)')
+    (6, '- correctness, once (warm-up round): after each refresh the table equals create_session_view() over the same source (EXCEPT ALL both ways: 0 rows)'),
+    (7, '- the floor: the writes of the warm-up refresh (' ||
+        (SELECT string_agg(f.what || ' ' || jsonb_array_length(f.rows), ', ' ORDER BY f.what) FROM r.bench_floor f) ||
+        '), precomputed and applied by key after the same INSERT, with the DELETE of the captured events'),
+    (8, '- the ratios to 4 decimals (median CPU): ' ||
+        (SELECT string_agg(format('%s %s', g.label, to_char(g.ratio_cpu, 'FM990.0000')), '; ' ORDER BY g.ord)
+         FROM bench_goals('refresh', 'cpu') g))
 ) AS l(ord, line)
 ORDER BY l.ord
 $$;

@@ -186,6 +186,8 @@ suite_refresh() {
 			-c "VACUUM r.events, r.bench_sessions, r.bench_sessions_state, r.bench_sessions_delta" \
 			-c "CHECKPOINT" -c "SELECT bench_refresh_undone('4x', $r)" \
 			-c "VACUUM r.events4, r.bench_sessions4, r.bench_sessions4_state, r.bench_sessions4_delta" \
+			-c "SELECT drop_session_table('r.bench_sessions')" -c "VACUUM r.events" -c "CHECKPOINT" \
+			-c "SELECT bench_refresh_step('build', $r)" -c "SELECT bench_refresh_undone('floor', $r)" \
 			-c "SELECT drop_session_table('r.bench_sessions')" \
 			2>"$W/refresh.stderr" | sed -nE 's/^(round |the refreshed table )/   &/p' >&2; then
 			grep -A 40 -E '(^|: )(ERROR|FATAL):' "$W/refresh.stderr" >&2 || cat "$W/refresh.stderr" >&2
@@ -206,7 +208,7 @@ suite_refresh() {
 		echo
 		DATA=$data context
 		echo "- the server's settings for this suite: PostgreSQL's defaults (above) but autovacuum = off, fsync = off, timezone = UTC; every timed step in one backend (max_parallel_workers_per_gather = 0 inside the step; the build and the refresh make no parallel plan anyway)"
-		echo "- $BENCH_RUNS rounds after a warm-up round, each: INSERT without triggers, remove, VACUUM, build, then in subtransactions rolled back after: INSERT with the capture triggers + refresh; $BENCH_REFRESH_SMALL times an INSERT of 10 new events + refresh (timed together, mean per refresh); the same INSERT + refresh with 4x the history; VACUUM after each, a CHECKPOINT before each timed step; every step timed inside the server around EXECUTE (wall and CPU time of the backend alone); medians, min, max and goals on $BENCH_CLOCK time; the build with 4x the history once"
+		echo "- $BENCH_RUNS rounds after a warm-up round, each: INSERT without triggers, remove, VACUUM, build, then in subtransactions rolled back after: INSERT with the capture triggers + refresh; $BENCH_REFRESH_SMALL times an INSERT of 10 new events + refresh (timed together, mean per refresh); the same INSERT + refresh with 4x the history; VACUUM after each; then drop, build again (a second sample of the build) and the floor: the same INSERT, then the writes of the warm-up refresh, precomputed, applied by key; a CHECKPOINT before each timed step; every step timed inside the server around EXECUTE (wall and CPU time of the backend alone); medians, min, max and goals on $BENCH_CLOCK time; the build with 4x the history once"
 		echo
 		bench_psql -At -c "SELECT * FROM bench_report('refresh', '$BENCH_CLOCK')"
 		bench_psql -At -c "SELECT * FROM bench_refresh_report()"

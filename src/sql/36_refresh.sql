@@ -372,6 +372,9 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                   WHERE g.tid IS NOT NULL) x
             WHERE t.ctid = x.tid
               AND t.ctid = ANY (ARRAY(SELECT q.tid FROM row_pairs q WHERE q.tid IS NOT NULL))
+              -- (a row whose columns stay, as when a late event that is
+              -- not a view falls inside its session, is left alone)
+              AND ({old_values}) IS DISTINCT FROM ({new_values})
             RETURNING 1),
         inserted_states AS (
             INSERT INTO {state} (partition_key, user_pseudo_id, platform, session_start, session_end, state)
@@ -455,7 +458,8 @@ BEGIN
         'columns', @extschema@.sessionize_columns_sql(t.cfg));
     SELECT pieces || pg_catalog.jsonb_build_object(
                'column_names', pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
-               'new_values', pg_catalog.string_agg('x.' || pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum))
+               'new_values', pg_catalog.string_agg('x.' || pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               'old_values', pg_catalog.string_agg('t.' || pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum))
     INTO pieces
     FROM pg_catalog.pg_attribute a
     WHERE a.attrelid = session_table AND a.attnum > 0 AND NOT a.attisdropped;
