@@ -132,6 +132,21 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_ts_sql(regclass, text) IS
     'Internal: a timestamp column of a source as a timestamptz expression.';
 
+-- A key column of the source (alias e) as text.  A varchar (or char)
+-- column is not merely relabelled to text: Citus 13.2 gives a varchar
+-- distribution column relabelled to text, under COLLATE "C" in a window
+-- partition, the wrong type ("attribute 1 of type record has wrong type").
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_text_sql(src regclass, col text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped)
+                     IN ('character varying'::regtype, 'character'::regtype)
+                THEN pg_catalog.format('(e.%I::text || '''')', col)
+                ELSE pg_catalog.format('e.%I::text', col) END
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_text_sql(regclass, text) IS
+    'Internal: a key column of a source as a text expression.';
+
 -- The input of the session aggregate, as a SELECT list over the source table
 -- src aliased "e": user_pseudo_id, platform, ts (timestamptz), event_id,
 -- view_name (non-NULL marks a view), engagement_ms, counted.  cfg holds the
@@ -171,7 +186,7 @@ BEGIN
     ts_expr := @extschema@.sessionize_ts_sql(src, cfg->>'timestamp_column');
 
     platform_expr := CASE WHEN cfg->>'platform_column' IS NULL THEN 'NULL::text'
-                          ELSE pg_catalog.format('e.%I::text', cfg->>'platform_column') END;
+                          ELSE @extschema@.sessionize_text_sql(src, cfg->>'platform_column') END;
     name_expr := CASE WHEN cfg->>'event_name_column' IS NULL THEN NULL
                       ELSE pg_catalog.format('e.%I::text', cfg->>'event_name_column') END;
 
@@ -216,7 +231,7 @@ BEGIN
     -- user_key: the user column as it is, to group by (a distributed table's
     -- distribution column is recognised only uncast)
     RETURN pg_catalog.format(
-        'e.%1$I AS user_key, e.%1$I::text AS user_pseudo_id, %2$s AS platform, %3$s AS ts, %4$s AS event_id, '
+        'e.%1$I AS user_key, %11$s AS user_pseudo_id, %2$s AS platform, %3$s AS ts, %4$s AS event_id, '
         '%5$s AS view_name, %6$s AS engagement_ms, %7$s AS counted, %8$s AS sdk_session_id, %9$s AS sdk_duration, '
         '%10$s AS sdk_start',
         cfg->>'user_column', platform_expr, ts_expr,
@@ -228,7 +243,8 @@ BEGIN
         CASE WHEN cfg->>'session_duration_column' IS NULL THEN 'NULL::bigint'
              ELSE pg_catalog.format('e.%I::bigint', cfg->>'session_duration_column') END,
         CASE WHEN cfg->>'session_start_column' IS NULL THEN 'NULL::timestamptz'
-             ELSE @extschema@.sessionize_ts_sql(src, cfg->>'session_start_column') END);
+             ELSE @extschema@.sessionize_ts_sql(src, cfg->>'session_start_column') END,
+        @extschema@.sessionize_text_sql(src, cfg->>'user_column'));
 END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_input_sql(regclass, jsonb) IS
     'Internal: the session aggregate''s inputs as a SELECT list over the source table aliased e.';
@@ -2124,6 +2140,7 @@ DECLARE
     p record;
     hi timestamptz;
     rebuild boolean;
+    distributed boolean;
 BEGIN
     IF NOT cfg ? 'ingest_column' THEN
         RETURN cfg;
@@ -2131,6 +2148,18 @@ BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     hi := GREATEST(pg_catalog.now() - (cfg->>'ingest_settle')::interval,
                               (cfg->>'ingest_watermark')::timestamptz);
+    -- a source distributed by Citus: users marked for recomputation are
+    -- rebuilt with the rest (Citus plans no modification of these local
+    -- tables by ctid in a statement that also reads a distributed table)
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+            INTO distributed USING src;
+        IF distributed THEN
+            EXECUTE pg_catalog.format(
+                'INSERT INTO %1$s (everything) SELECT true WHERE EXISTS (SELECT 1 FROM %1$s WHERE NOT everything)',
+                p.dirty_table);
+        END IF;
+    END IF;
     EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s WHERE everything)', p.dirty_table) INTO rebuild;
     IF NOT rebuild THEN
         EXECUTE @extschema@.sessionize_fill($s$
