@@ -482,8 +482,9 @@ BEGIN
 
     -- the session table: the 13 columns of the session view.  A session of
     -- a (user, platform) starts at a distinct time, so (session_id,
-    -- platform) is a key; refreshes delete the rows they replace before
-    -- inserting new ones, so a unique index holds at every statement.
+    -- platform) is a key; refreshes update a row whose session keeps its
+    -- start, and delete the rows they replace before inserting new ones, so
+    -- a unique index holds at every row.
     EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
     -- room in each page for the rows refreshes rewrite (a session that new
     -- events extend keeps its key: its row is updated in its page)
