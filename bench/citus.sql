@@ -16,6 +16,8 @@
 --   cast group    the first query grouped by user_pseudo_id::text, the shape
 --                 of the session view before it grouped by the uncast column:
 --                 Citus pulls the events to the coordinator
+--   session tables create_session_table() with an ingest column, and a
+--                 refresh after 1 % new events (below)
 --
 -- Variables: users (200000: ~3.3M events), seed (0.42), runs (5): timed runs
 -- per query, round robin after one warm-up run each; wall-clock time on the
@@ -142,3 +144,92 @@ FROM (SELECT ord, CASE WHEN bool_or(l ~ '^\s*Query: .*session_agg') THEN 'on the
 SELECT CASE WHEN bool_and(ok) THEN '- checksums: Citus and one node agree on every query'
             ELSE '- checksums: DISAGREE (see citus_bench_result)' END
 FROM (SELECT count(DISTINCT checksum) = 1 AS ok FROM citus_bench_result GROUP BY ord) x;
+
+-- Session tables (create_session_table with an ingest column) over each
+-- table: on one node one state per session, on Citus the distributed layout
+-- (docs/citus.md, Session tables).  The newest 1 % of the events and 0.1 %
+-- late ones sampled over the whole history are held back; the build
+-- (timed once) is made without them, they then arrive (ingest_ms = now),
+-- and the refresh that takes them is timed :runs times, each rolled back
+-- (a subtransaction) so that every round does the same work; a last one is
+-- kept and the tables compared with the session view.
+SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY event_timestamp) AS cut FROM ev_local \gset
+CREATE TABLE ev_new AS
+SELECT * FROM ev_local WHERE event_timestamp >= :'cut' OR abs(hashtext(event_id)) % 1000 = 0;
+DELETE FROM ev_local WHERE event_id IN (SELECT event_id FROM ev_new);
+DELETE FROM ev_dist WHERE event_id IN (SELECT event_id FROM ev_new);
+ALTER TABLE ev_local ADD COLUMN ingest_ms bigint DEFAULT 0;
+ALTER TABLE ev_dist ADD COLUMN ingest_ms bigint DEFAULT 0;
+CREATE INDEX ON ev_local (ingest_ms);
+CREATE INDEX ON ev_dist (ingest_ms);
+VACUUM ANALYZE ev_local;
+VACUUM ANALYZE ev_dist;
+CREATE TABLE citus_bench_table (variant text, step text, run int, ms float8, n bigint);
+DO $$
+DECLARE
+    v record;
+    i int;
+    t0 timestamptz;
+    n bigint;
+BEGIN
+    FOR v IN VALUES ('one node', '_local'), ('Citus', '_dist') LOOP
+        t0 := clock_timestamp();
+        PERFORM create_session_table('ev' || v.column2, 'st' || v.column2, dashboards => false,
+                                     ingest_column => 'ingest_ms', ingest_settle => '0 seconds');
+        EXECUTE format('SELECT events_processed FROM %I', 'st' || v.column2 || '_config') INTO n;
+        INSERT INTO citus_bench_table VALUES (v.column1, 'build', 0, extract(epoch FROM clock_timestamp() - t0) * 1000, n);
+    END LOOP;
+END $$;
+INSERT INTO ev_local SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM ev_new;
+INSERT INTO ev_dist SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM ev_new;
+SELECT pg_sleep(0.1) \g /dev/null
+DO $$
+DECLARE
+    v record;
+    i int;
+    t0 timestamptz;
+    n bigint;
+BEGIN
+    FOR i IN 1..current_setting('bench.runs')::int LOOP
+        FOR v IN VALUES ('one node', 'st_local'), ('Citus', 'st_dist') LOOP
+            BEGIN
+                t0 := clock_timestamp();
+                n := refresh_session_table(v.column2::regclass);
+                -- (undo it: every round refreshes the same new events)
+                RAISE EXCEPTION USING ERRCODE = 'P0001',
+                    MESSAGE = (extract(epoch FROM clock_timestamp() - t0) * 1000)::text || ' ' || n;
+            EXCEPTION WHEN raise_exception THEN
+                INSERT INTO citus_bench_table
+                VALUES (v.column1, 'refresh', i, split_part(SQLERRM, ' ', 1)::float8, split_part(SQLERRM, ' ', 2)::bigint);
+            END;
+        END LOOP;
+    END LOOP;
+END $$;
+SELECT refresh_session_table('st_local') \g /dev/null
+SELECT refresh_session_table('st_dist') \g /dev/null
+SELECT '';
+SELECT format('Session tables: built over %s events, then a refresh of %s new events (the newest 1 %% and 0.1 %% late ones); build timed once, refresh median of %s rounds, each rolled back; wall-clock ms:',
+              (SELECT n FROM citus_bench_table WHERE step = 'build' LIMIT 1), (SELECT count(*) FROM ev_new), :'runs');
+SELECT '';
+SELECT '| step | one node: ms | Citus: ms | one node / Citus |';
+SELECT '|---|---:|---:|---:|';
+SELECT format('| %s | %s | %s | %s |', s.step, round(l.med), round(d.med), round((l.med / d.med)::numeric, 2))
+FROM (VALUES (1, 'build'), (2, 'refresh')) s(ord, step),
+     LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS med FROM citus_bench_table
+              WHERE step = s.step AND variant = 'one node') l,
+     LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS med FROM citus_bench_table
+              WHERE step = s.step AND variant = 'Citus') d
+ORDER BY s.ord;
+SELECT format('- refresh / build: one node %s, Citus %s',
+              round((r.l / b.l)::numeric, 4), round((r.d / b.d)::numeric, 4))
+FROM (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE variant = 'one node') AS l,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE variant = 'Citus') AS d
+      FROM citus_bench_table WHERE step = 'refresh') r,
+     (SELECT max(ms) FILTER (WHERE variant = 'one node') AS l, max(ms) FILTER (WHERE variant = 'Citus') AS d
+      FROM citus_bench_table WHERE step = 'build') b;
+SELECT CASE WHEN (SELECT count(*) FROM (TABLE st_dist EXCEPT ALL TABLE sv_local) a) = 0
+             AND (SELECT count(*) FROM (TABLE sv_local EXCEPT ALL TABLE st_dist) b) = 0
+             AND (SELECT count(*) FROM (TABLE st_local EXCEPT ALL TABLE sv_local) c) = 0
+             AND (SELECT count(*) FROM (TABLE sv_local EXCEPT ALL TABLE st_local) d) = 0
+            THEN '- after the refresh, both session tables equal the session view'
+            ELSE '- after the refresh, the session tables DIFFER from the session view' END;

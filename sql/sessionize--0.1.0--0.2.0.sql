@@ -312,7 +312,12 @@ COMMENT ON FUNCTION @extschema@.sessionize_view_columns() IS
 
 -- The SELECT list of the 13 columns in a mode ('computed' or 'sdk') for a
 -- configuration (its time zone, and in SDK mode its engaged thresholds).
-CREATE OR REPLACE FUNCTION @extschema@.sessionize_columns_sql(cfg jsonb DEFAULT '{}', mode text DEFAULT 'computed')
+-- user_key: an expression written as is into user_pseudo_id, not cast to
+-- text (a distributed session table's own distribution column: Citus runs
+-- an INSERT ... SELECT on the workers only when the target's distribution
+-- column is written from the source's, 38_citus.sql).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_columns_sql(cfg jsonb DEFAULT '{}', mode text DEFAULT 'computed',
+    user_key text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     list text;
@@ -327,8 +332,12 @@ DECLARE
         '- pg_catalog.floor(EXTRACT(epoch FROM g.sdk_start) * 1000), 0)::bigint END, s.duration_ms) END';
     views text := coalesce((cfg->>'engaged_views')::integer, 2)::text;
 BEGIN
-    SELECT pg_catalog.string_agg(pg_catalog.format('(%s)::%s AS %I',
-               CASE mode WHEN 'sdk' THEN c.sdk ELSE c.computed END, c.typ, c.col), ', ' ORDER BY c.ord)
+    SELECT pg_catalog.string_agg(
+               CASE WHEN c.col = 'user_pseudo_id' AND user_key IS NOT NULL
+                    THEN pg_catalog.format('%s AS %I', user_key, c.col)
+                    ELSE pg_catalog.format('(%s)::%s AS %I',
+                             CASE mode WHEN 'sdk' THEN c.sdk ELSE c.computed END, c.typ, c.col) END,
+               ', ' ORDER BY c.ord)
     INTO list FROM @extschema@.sessionize_view_columns() c;
     RETURN @extschema@.sessionize_fill(list, pg_catalog.jsonb_build_object(
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
@@ -341,16 +350,21 @@ BEGIN
             pg_catalog.floor(EXTRACT(epoch FROM coalesce(cfg->>'engaged_duration', '10 seconds')::interval) * 1000)::bigint,
             views, views)));
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_columns_sql(jsonb, text) IS
+COMMENT ON FUNCTION @extschema@.sessionize_columns_sql(jsonb, text, text) IS
     'Internal: the SELECT list of the 13 columns of the clickstream session view, from a group g and a session s.';
 
--- The column definitions of a session table: the 13 columns and their types.
-CREATE OR REPLACE FUNCTION @extschema@.sessionize_columns_ddl() RETURNS text
+-- The column definitions of a session table: the 13 columns and their
+-- types; user_type, the type of user_pseudo_id where it is not text (a
+-- distributed session table's has the type of its source's user column,
+-- to be co-located with it).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_columns_ddl(user_type text DEFAULT NULL) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.col, c.typ), ', ' ORDER BY c.ord)
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.col,
+               CASE WHEN c.col = 'user_pseudo_id' THEN coalesce(user_type, c.typ) ELSE c.typ END),
+               ', ' ORDER BY c.ord)
     FROM @extschema@.sessionize_view_columns() c
 $$;
-COMMENT ON FUNCTION @extschema@.sessionize_columns_ddl() IS
+COMMENT ON FUNCTION @extschema@.sessionize_columns_ddl(text) IS
     'Internal: the column definitions of a session table.';
 
 -- Comments of the 13 columns of a session view or table.
@@ -1275,6 +1289,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p record;
     t text;
+    cfg jsonb;
 BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
@@ -1283,6 +1298,15 @@ BEGIN
     END IF;
     -- (the lock of a refresh: none runs meanwhile)
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
+    EXECUTE pg_catalog.format('SELECT config FROM %s', p.config_table) INTO cfg;
+    IF @extschema@.sessionize_is_distributed(cfg) THEN
+        -- (made by this release, without capture functions: nothing to do
+        -- but the grants)
+        FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
+            PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
+        END LOOP;
+        RETURN;
+    END IF;
     IF NOT @extschema@.sessionize_state_is_current(p.state_table::regclass) THEN
         PERFORM @extschema@.sessionize_migrate_state(session_table);
     END IF;
@@ -1328,6 +1352,9 @@ BEGIN
     IF ingest_column IS NOT NULL THEN
         cfg := cfg || @extschema@.sessionize_ingest_config(source, ingest_column, ingest_settle);
     END IF;
+    -- over a table distributed by Citus: a distributed session table
+    -- (38_citus.sql)
+    cfg := cfg || @extschema@.sessionize_distributed_config(source, cfg);
     PERFORM @extschema@.sessionize_check_column_types(source, cfg);
     SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
     -- the triggers on the source outlive a session: both must be permanent
@@ -1345,13 +1372,18 @@ BEGIN
     -- platform) is a key; refreshes update a row whose session keeps its
     -- start, and delete the rows they replace before inserting new ones, so
     -- a unique index holds at every row.
-    EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
-    -- room in each page for the rows refreshes rewrite (a session that new
-    -- events extend keeps its key: its row is updated in its page)
-    EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
-    PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
+    IF @extschema@.sessionize_is_distributed(cfg) THEN
+        -- (with its state table)
+        PERFORM @extschema@.sessionize_create_distributed(t, p.state_table, source, cfg);
+    ELSE
+        EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
+        -- room in each page for the rows refreshes rewrite (a session that
+        -- new events extend keeps its key: its row is updated in its page)
+        EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
+        PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
+    END IF;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
         'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
         source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
@@ -1359,13 +1391,16 @@ BEGIN
 
     -- bookkeeping: a mergeable state per session, captured events not yet
     -- merged, partitions to recompute, and the configuration
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
-                         partition_key bigint NOT NULL,
-                         session_start timestamptz NOT NULL, session_end timestamptz NOT NULL)
-                         WITH (fillfactor = 80)$s$,
-        p.state_table, ext);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
+    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        EXECUTE pg_catalog.format($s$
+            CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
+                             partition_key bigint NOT NULL,
+                             session_start timestamptz NOT NULL, session_end timestamptz NOT NULL)
+                             WITH (fillfactor = 80)$s$,
+            p.state_table, ext);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
+        PERFORM @extschema@.sessionize_comment_state(p.state_table);
+    END IF;
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                          event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
@@ -1381,7 +1416,6 @@ BEGIN
                          events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
     EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
                               p.config_table, source, cfg);
-    PERFORM @extschema@.sessionize_comment_state(p.state_table);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
         'sessionize bookkeeping: events captured from the source since the last refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
@@ -1887,6 +1921,15 @@ BEGIN
     EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
     -- read again under the locks
     SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- distributed with Citus: run on the workers (38_citus.sql)
+    IF @extschema@.sessionize_is_distributed(t.cfg) THEN
+        processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
+            t.dirty_table, t.config_table, t.src, t.cfg);
+        EXECUTE pg_catalog.format(
+            'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
+            'events_processed = events_processed + $1', t.config_table) USING processed;
+        RETURN processed;
+    END IF;
     -- a table made by an older release keeps one state per user: it moves
     -- to one state per session, and this refresh rebuilds it
     IF NOT @extschema@.sessionize_state_is_current(t.state_table::regclass) THEN
@@ -2141,7 +2184,6 @@ DECLARE
     p record;
     hi timestamptz;
     rebuild boolean;
-    distributed boolean;
 BEGIN
     IF NOT cfg ? 'ingest_column' THEN
         RETURN cfg;
@@ -2149,18 +2191,6 @@ BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     hi := GREATEST(pg_catalog.now() - (cfg->>'ingest_settle')::interval,
                               (cfg->>'ingest_watermark')::timestamptz);
-    -- a source distributed by Citus: users marked for recomputation are
-    -- rebuilt with the rest (Citus plans no modification of these local
-    -- tables by ctid in a statement that also reads a distributed table)
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
-            INTO distributed USING src;
-        IF distributed THEN
-            EXECUTE pg_catalog.format(
-                'INSERT INTO %1$s (everything) SELECT true WHERE EXISTS (SELECT 1 FROM %1$s WHERE NOT everything)',
-                p.dirty_table);
-        END IF;
-    END IF;
     EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s WHERE everything)', p.dirty_table) INTO rebuild;
     IF NOT rebuild THEN
         EXECUTE @extschema@.sessionize_fill($s$
@@ -2221,6 +2251,243 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.rebuild_session_users(regclass, text[]) IS
     'Marks users of a session table (every platform of each), or everything when users is NULL, to be recomputed from the source by the next refresh; for changes capture does not see (updates and deletes without capture triggers). Returns the partitions marked.';
+
+------------------------------------------------------------------------------
+-- Session tables over a table distributed by Citus (docs/citus.md, "Session
+-- tables").
+--
+-- The session table and its states are distributed by the user column and
+-- co-located with the source, so that a user's events, states and session
+-- rows are in one shard group, on one worker.  Every statement of a build
+-- and of a refresh is then an INSERT ... SELECT, UPDATE or DELETE between
+-- co-located tables joined or grouped on the distribution column, which
+-- Citus runs on the workers, shard by shard, in the caller's (distributed)
+-- transaction: no event and no state travels to the coordinator.  Only the
+-- small bookkeeping (configuration, marked users) stays on the coordinator.
+--
+-- Capture is by an ingest column (37_ingest.sql): Citus has no triggers on
+-- distributed tables.  The states are kept per (user, platform), as the
+-- README's "store the states, merge late events" pattern does: the rows
+-- that arrived are aggregated per partition on the workers and merged into
+-- the stored state with session_merge (an INSERT ... ON CONFLICT), and the
+-- session rows of the partitions that changed are written again.  A refresh
+-- thus costs the new events plus the whole history of the partitions they
+-- touch (one state per session, as on one server, needs index probes and
+-- ctid-addressed writes that Citus does not plan across shards).
+------------------------------------------------------------------------------
+
+-- The distribution column of a table distributed by hash with Citus, or NULL
+-- (no Citus, or another kind of table).  Citus's catalog is read only when it
+-- exists.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_distribution_column(src regclass) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    col text;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) '
+            'FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1 AND p.partmethod = ''h'''
+        INTO col USING src;
+    RETURN col;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_distribution_column(regclass) IS
+    'Internal: the distribution column of a table distributed by hash with Citus (NULL otherwise).';
+
+-- Whether a session table's configuration is of a distributed one.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_is_distributed(cfg jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(cfg->>'layout' = 'distributed', false)
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_is_distributed(jsonb) IS
+    'Internal: whether a session table is distributed with Citus (its configuration says so).';
+
+-- Checks that a session table can be made over a distributed source, and
+-- returns the configuration's additions: the layout and the type of the
+-- user column (the session table's user_pseudo_id gets it, to be co-located).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_config(src regclass, cfg jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    dist text := @extschema@.sessionize_distribution_column(src);
+BEGIN
+    IF dist IS NULL THEN
+        RETURN '{}';
+    END IF;
+    IF NOT cfg ? 'ingest_column' THEN
+        RAISE EXCEPTION 'a session table over the distributed table % needs an ingest column', src
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Citus has no triggers on distributed tables, and session tables capture changes with triggers unless they read what arrived by an ingest column.',
+                  HINT = 'Pass ingest_column => ''...'', a column that orders arrival (docs/citus.md).';
+    END IF;
+    IF dist IS DISTINCT FROM cfg->>'user_column' THEN
+        RAISE EXCEPTION 'the distributed table % is distributed by "%", not by its user column "%"', src, dist, cfg->>'user_column'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Sessions are computed per user: the session table is co-located with its source by the user column.',
+                  HINT = 'Distribute the events by the user column (docs/citus.md).';
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('layout', 'distributed', 'user_type',
+        (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = src AND a.attname = dist AND a.attnum > 0 AND NOT a.attisdropped));
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_distributed_config(regclass, jsonb) IS
+    'Internal: checks a distributed source of a session table and returns what its configuration records.';
+
+-- The session table and the state table of a distributed session table:
+-- created, distributed by user_pseudo_id and co-located with the source.
+-- Citus requires a unique index to hold the distribution column, so the key
+-- is (user_pseudo_id, session_id, platform), which a session id (made of
+-- the user and the start) makes no weaker.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_distributed(session_table text, state_table text,
+    src regclass, cfg jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', session_table,
+                              @extschema@.sessionize_columns_ddl(cfg->>'user_type'));
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id %s NOT NULL, platform text, state %I.sessionstate NOT NULL,
+                         added bigint NOT NULL, refreshed bigint NOT NULL)$s$,
+        state_table, cfg->>'user_type', @extschema@.sessionize_schema());
+    EXECUTE pg_catalog.format('SELECT pg_catalog.create_distributed_table(%L, %L, colocate_with => %L)',
+                              session_table, 'user_pseudo_id', src::text);
+    EXECUTE pg_catalog.format('SELECT pg_catalog.create_distributed_table(%L, %L, colocate_with => %L)',
+                              state_table, 'user_pseudo_id', src::text);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', session_table);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', session_table);
+    EXECUTE pg_catalog.format(
+        'CREATE UNIQUE INDEX ON %s (user_pseudo_id, session_id, platform) NULLS NOT DISTINCT', session_table);
+    -- the arbiter of the merge of new states (platform may be NULL)
+    EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (user_pseudo_id, platform) NULLS NOT DISTINCT', state_table);
+    -- the partitions a refresh changed, whose session rows it writes again
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (refreshed)', state_table);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', state_table,
+        'sessionize bookkeeping: the mergeable state of each (user_pseudo_id, platform), distributed with the source.');
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_create_distributed(text, text, regclass, jsonb) IS
+    'Internal: creates the session table and state table of a distributed session table, co-located with its source.';
+
+-- The statements of a refresh of a distributed session table, in order, as
+-- (step, statement) rows; refresh number n, watermarks lo (NULL for a
+-- rebuild) and hi, users marked for recomputation.  Each is run by Citus on
+-- the workers (test/citus_checks.sql EXPLAINs them):
+--   marked: users marked by rebuild_session_users(): their states and
+--      session rows deleted, their states recomputed from the source (up to
+--      the watermark hi);
+--   arrived: the rows that arrived in (lo, hi], of the other users,
+--      aggregated per (user, platform) and merged into the stored states;
+--   stale: the session rows of the partitions changed by the above deleted;
+--   rows: the session rows of those partitions written again.
+-- A rebuild (lo NULL) deletes everything and aggregates the whole source
+-- instead.  Every statement stamps the states it writes with this
+-- refresh's number (refreshed), through which the last two find them.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_sql(session_table regclass, state_table text,
+    src regclass, cfg jsonb, n bigint, lo timestamptz, hi timestamptz, users text[])
+RETURNS TABLE (step text, statement text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- e.<user column> = ANY (<the marked users>): Citus prunes the shards
+    marked text := pg_catalog.format('e.%I = ANY (%L::%s[])', cfg->>'user_column', users, cfg->>'user_type');
+    pieces jsonb := pg_catalog.jsonb_build_object(
+        'state', state_table, 'session', session_table::text, 'n', n,
+        'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
+        'agg', @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval),
+        'input', @extschema@.sessionize_input_sql(src, cfg),
+        -- (the source up to the watermark hi)
+        'source', @extschema@.sessionize_ingest_source(src, cfg || pg_catalog.jsonb_build_object('ingest_watermark', hi)),
+        'users', pg_catalog.format('%L::%s[]', users, cfg->>'user_type'),
+        'columns', @extschema@.sessionize_columns_sql(cfg, 'computed', 'g.user_key'));
+    merge_sql text := $s$
+        INSERT INTO {state} AS t (user_pseudo_id, platform, state, added, refreshed)
+        SELECT i.user_key, i.platform, {agg}, pg_catalog.count(*), {n}
+        FROM (SELECT {input} FROM {source} e WHERE {filter}) i
+        WHERE i.counted AND i.ts IS NOT NULL
+        GROUP BY i.user_key, i.platform$s$;
+BEGIN
+    IF lo IS NULL THEN
+        RETURN QUERY VALUES
+            ('rebuild', @extschema@.sessionize_fill('DELETE FROM {state}', pieces)),
+            ('rebuild', @extschema@.sessionize_fill('DELETE FROM {session}', pieces)),
+            ('rebuild', @extschema@.sessionize_fill(merge_sql, pieces || '{"filter": "true"}'));
+    ELSE
+        IF users <> '{}' THEN
+            RETURN QUERY VALUES
+                ('marked', @extschema@.sessionize_fill('DELETE FROM {state} WHERE user_pseudo_id = ANY ({users})', pieces)),
+                ('marked', @extschema@.sessionize_fill('DELETE FROM {session} WHERE user_pseudo_id = ANY ({users})', pieces)),
+                ('marked', @extschema@.sessionize_fill(merge_sql, pieces || pg_catalog.jsonb_build_object('filter', marked)));
+        END IF;
+        RETURN QUERY VALUES
+            ('arrived', @extschema@.sessionize_fill(merge_sql || $s$
+                ON CONFLICT (user_pseudo_id, platform) DO UPDATE
+                SET state = {ext}.session_merge(t.state, excluded.state), added = excluded.added,
+                    refreshed = excluded.refreshed$s$,
+                pieces || pg_catalog.jsonb_build_object('filter', pg_catalog.format(
+                    'e.%1$I > %2$s AND e.%1$I <= %3$s AND NOT %4$s', cfg->>'ingest_column',
+                    @extschema@.sessionize_ingest_value(src, cfg, lo),
+                    @extschema@.sessionize_ingest_value(src, cfg, hi), marked)))),
+            ('stale', @extschema@.sessionize_fill($s$
+                DELETE FROM {session} s USING {state} g
+                WHERE g.refreshed = {n} AND s.user_pseudo_id = g.user_pseudo_id
+                  AND s.platform IS NOT DISTINCT FROM g.platform$s$, pieces));
+    END IF;
+    RETURN QUERY VALUES
+        ('rows', @extschema@.sessionize_fill($s$
+            INSERT INTO {session}
+            SELECT {columns}
+            FROM (SELECT t.user_pseudo_id AS user_key, t.user_pseudo_id::text AS user_pseudo_id,
+                         t.platform, t.state
+                  FROM {state} t WHERE t.refreshed = {n}) g
+            CROSS JOIN LATERAL {ext}.sessions(g.state) s$s$, pieces));
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_distributed_sql(regclass, text, regclass, jsonb, bigint, timestamptz, timestamptz, text[]) IS
+    'Internal: the statements of a refresh of a session table distributed with Citus, in order.';
+
+-- A refresh of a distributed session table (refresh_session_table() calls
+-- it under its locks, with the table's parts and configuration checked):
+-- moves the watermark, consumes the marks, runs the statements above, and
+-- returns the events processed (those that arrived, and all those of the
+-- recomputed users).  Rows committed while it runs with an ingest value
+-- within the watermark are read by at most one statement (those of a marked
+-- user by its recomputation, the others by the merge of what arrived), so
+-- 37_ingest.sql's guarantee holds as on one server.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_refresh_distributed(session_table regclass,
+    state_table text, dirty_table text, config_table text, src regclass, cfg jsonb)
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    lo timestamptz := (cfg->>'ingest_watermark')::timestamptz;
+    hi timestamptz;
+    n bigint;
+    rebuild boolean;
+    users text[];
+    q record;
+    processed bigint;
+BEGIN
+    hi := GREATEST(pg_catalog.now() - (cfg->>'ingest_settle')::interval, lo);
+    EXECUTE pg_catalog.format('SELECT refreshes + 1 FROM %s', config_table) INTO n;
+    EXECUTE pg_catalog.format(
+        'WITH m AS (DELETE FROM %s RETURNING user_pseudo_id, everything) '
+        'SELECT coalesce(pg_catalog.bool_or(m.everything), false), '
+        '       coalesce(pg_catalog.array_agg(DISTINCT m.user_pseudo_id) FILTER (WHERE m.user_pseudo_id IS NOT NULL), ''{}'') '
+        'FROM m', dirty_table) INTO rebuild, users;
+    IF rebuild THEN
+        lo := NULL;
+    END IF;
+    FOR q IN SELECT * FROM @extschema@.sessionize_distributed_sql(session_table, state_table, src, cfg,
+                                                                 n, lo, hi, users) LOOP
+        EXECUTE q.statement;
+    END LOOP;
+    EXECUTE pg_catalog.format('SELECT coalesce(pg_catalog.sum(t.added), 0)::bigint FROM %s t WHERE t.refreshed = $1',
+                              state_table) INTO processed USING n;
+    IF lo IS NULL THEN
+        -- plans on these tables need their real sizes
+        EXECUTE pg_catalog.format('ANALYZE %s', state_table);
+        EXECUTE pg_catalog.format('ANALYZE %s', session_table);
+    END IF;
+    EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1)',
+                              config_table, 'ingest_watermark') USING hi;
+    RETURN processed;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_refresh_distributed(regclass, text, text, text, regclass, jsonb) IS
+    'Internal: the refresh of a session table distributed with Citus, run on the workers.';
 
 
 ------------------------------------------------------------------------------

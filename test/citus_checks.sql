@@ -89,6 +89,8 @@ BEGIN
     task_query := substring(plan FROM '\n\s*Query: ([^\n]*)');
     IF position('Custom Scan (Citus Adaptive)' IN plan) = 0 THEN
         why := 'no Citus Adaptive scan';
+    ELSIF position('INSERT/SELECT method' IN plan) > 0 THEN
+        why := 'an INSERT ... SELECT through the coordinator: ' || substring(plan FROM 'INSERT/SELECT method: [^\n]*');
     ELSIF position('Distributed Subplan' IN plan) > 0 THEN
         why := 'a Distributed Subplan (an intermediate result on the coordinator)';
     ELSIF above ~ '(Aggregate|Join|Nested Loop|Sort|WindowAgg|Function Scan)' THEN
@@ -305,8 +307,15 @@ SELECT pg_temp.sz_compare('stored states + late events merged (session_merge) = 
         FROM ev_local GROUP BY user_pseudo_id, platform)$q$);
 
 ------------------------------------------------------------------------------
--- Session tables (triggers) on a distributed table: what happens
+-- A session table over the distributed table, captured by an ingest column
+-- (no triggers): distributed and co-located with the events, every
+-- statement of its build and refresh run on the workers; built, refreshed
+-- after events that arrived (late ones included), after deletes and an
+-- update of users marked by rebuild_session_users(), and after a rebuild,
+-- it equals the single-node view each time
 ------------------------------------------------------------------------------
+ALTER TABLE ev_dist ADD COLUMN ingest_ms bigint;
+UPDATE ev_dist SET ingest_ms = floor(extract(epoch FROM now() - interval '1 hour') * 1000);
 CREATE FUNCTION pg_temp.sz_try(what text, statement text) RETURNS text
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -315,23 +324,26 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RETURN format('note: %s: ERROR: %s', what, SQLERRM);
 END $$;
-SELECT pg_temp.sz_try('create_session_table on the distributed table',
-                      $q$SELECT create_session_table('ev_dist', 'st_dist')$q$);
-SELECT pg_temp.sz_try('refresh_session_table of it', $q$SELECT refresh_session_table('st_dist')$q$)
-WHERE to_regclass('st_dist') IS NOT NULL;
-
-------------------------------------------------------------------------------
--- A session table captured by an ingest column (no triggers) over the
--- distributed table: built, refreshed after events that arrived, and after
--- users marked by rebuild_session_users(), it equals the single-node view
--- (its bookkeeping is on the coordinator; the source is read up to the
--- watermark, and the arrived rows by the ingest column)
-------------------------------------------------------------------------------
-ALTER TABLE ev_dist ADD COLUMN ingest_ms bigint;
-UPDATE ev_dist SET ingest_ms = floor(extract(epoch FROM now() - interval '1 hour') * 1000);
-SELECT create_session_table('ev_dist', 'sti_dist', dashboards => false,
-                            ingest_column => 'ingest_ms', ingest_settle => '1 second') \g /dev/null
+SELECT CASE WHEN r LIKE '%needs an ingest column%' THEN 'ok:   create_session_table without an ingest column is refused with a hint'
+            ELSE 'FAIL: create_session_table without an ingest column: ' || r END
+FROM pg_temp.sz_try('create_session_table on the distributed table, without an ingest column',
+                    $q$SELECT create_session_table('ev_dist', 'st_dist')$q$) r;
+SELECT create_session_table('ev_dist', 'sti_dist', ingest_column => 'ingest_ms', ingest_settle => '1 second') \g /dev/null
+SELECT CASE WHEN count(*) = 3 AND count(DISTINCT p.colocationid) = 1 AND bool_and(p.partmethod = 'h')
+            THEN 'ok:   ingest session table: the session table and its states are distributed, co-located with the events'
+            ELSE 'FAIL: ingest session table: not distributed and co-located: ' || string_agg(p.logicalrelid::text || ' ' || p.colocationid, ', ') END
+FROM pg_dist_partition p WHERE p.logicalrelid IN ('ev_dist'::regclass, 'sti_dist'::regclass, 'sti_dist_state'::regclass);
 SELECT pg_temp.sz_compare('ingest session table: build', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+SELECT pg_temp.sz_compare('ingest session table: its daily dashboard', 'SELECT * FROM {x}', 'sti_dist_daily', 'sv_local_daily');
+-- every statement of a refresh, with users marked and without, and of a
+-- rebuild, runs on the workers
+SELECT pg_temp.sz_pushdown(format('session table refresh, %s statement %s', q.step, q.ord), q.statement,
+                           CASE WHEN q.statement ~ 'session_agg' THEN 'session_agg'
+                                WHEN q.statement ~ 'sessions\(' THEN 'sessions('
+                                ELSE 'DELETE FROM' END)
+FROM (VALUES ('1 hour'::interval, '{u1,u2}'::text[]), ('1 hour', '{}'), (NULL, '{}')) v(back, users),
+     LATERAL sessionize_distributed_sql('sti_dist', 'sti_dist_state', 'ev_dist', (SELECT config FROM sti_dist_config),
+                                        99, now() - v.back, now(), v.users) WITH ORDINALITY q(step, statement, ord);
 -- more events of the users, within and between their sessions, arrive now
 CREATE TEMP TABLE more AS
 SELECT * FROM ev_local WHERE abs(hashtext(event_id)) % 20 = 0;
@@ -339,14 +351,22 @@ UPDATE more SET event_id = 'more-' || event_id, event_timestamp = event_timestam
 INSERT INTO ev_dist SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM more;
 INSERT INTO ev_local SELECT * FROM more;
 SELECT pg_sleep(1.2) \g /dev/null
-SELECT format('note: ingest session table: refresh processed %s events', refresh_session_table('sti_dist'));
+SELECT CASE WHEN refresh_session_table('sti_dist') = (SELECT count(*) FROM more)
+            THEN 'ok:   ingest session table: a refresh processed the events that arrived'
+            ELSE 'FAIL: ingest session table: a refresh did not process the events that arrived' END;
 SELECT pg_temp.sz_compare('ingest session table: after late events', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
--- a delete, which it does not see until the users are marked
-DELETE FROM ev_dist WHERE user_pseudo_id IN (SELECT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 3);
-DELETE FROM ev_local WHERE user_pseudo_id IN (SELECT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 3);
-SELECT rebuild_session_users('sti_dist', ARRAY(SELECT DISTINCT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 3)) \g /dev/null
+-- deletes and an update, which it does not see until the users are marked
+CREATE TEMP TABLE changed AS SELECT DISTINCT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 4;
+DELETE FROM ev_dist WHERE user_pseudo_id IN (SELECT user_pseudo_id FROM changed ORDER BY 1 LIMIT 3);
+DELETE FROM ev_local WHERE user_pseudo_id IN (SELECT user_pseudo_id FROM changed ORDER BY 1 LIMIT 3);
+UPDATE ev_dist SET platform = 'Android' WHERE user_pseudo_id = (SELECT max(user_pseudo_id) FROM changed);
+UPDATE ev_local SET platform = 'Android' WHERE user_pseudo_id = (SELECT max(user_pseudo_id) FROM changed);
+SELECT rebuild_session_users('sti_dist', ARRAY(SELECT user_pseudo_id::text FROM changed)) \g /dev/null
 SELECT refresh_session_table('sti_dist') \g /dev/null
-SELECT pg_temp.sz_compare('ingest session table: after deletes and rebuild_session_users', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+SELECT pg_temp.sz_compare('ingest session table: after deletes, an update and rebuild_session_users', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+SELECT rebuild_session_users('sti_dist') \g /dev/null
+SELECT refresh_session_table('sti_dist') \g /dev/null
+SELECT pg_temp.sz_compare('ingest session table: after a rebuild', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
 
 ------------------------------------------------------------------------------
 -- The live report over viewer events distributed by live session, and by

@@ -16,7 +16,7 @@ parts=[]
 w=open(root+'src/sql/10_window.sql').read()
 i=w.index('-- The id session_id() gives the session of key')
 parts.append(w[i:])
-for f in ['30_views.sql','32_dashboards.sql','35_session_table.sql','36_refresh.sql','37_ingest.sql','50_live_report.sql']:
+for f in ['30_views.sql','32_dashboards.sql','35_session_table.sql','36_refresh.sql','37_ingest.sql','38_citus.sql','50_live_report.sql']:
     parts.append(open(root+'src/sql/'+f).read())
 # the comments of the C-language objects, which 0.2.0 may have reworded
 import re as _re

@@ -285,7 +285,12 @@ COMMENT ON FUNCTION @extschema@.sessionize_view_columns() IS
 
 -- The SELECT list of the 13 columns in a mode ('computed' or 'sdk') for a
 -- configuration (its time zone, and in SDK mode its engaged thresholds).
-CREATE FUNCTION @extschema@.sessionize_columns_sql(cfg jsonb DEFAULT '{}', mode text DEFAULT 'computed')
+-- user_key: an expression written as is into user_pseudo_id, not cast to
+-- text (a distributed session table's own distribution column: Citus runs
+-- an INSERT ... SELECT on the workers only when the target's distribution
+-- column is written from the source's, 38_citus.sql).
+CREATE FUNCTION @extschema@.sessionize_columns_sql(cfg jsonb DEFAULT '{}', mode text DEFAULT 'computed',
+    user_key text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     list text;
@@ -300,8 +305,12 @@ DECLARE
         '- pg_catalog.floor(EXTRACT(epoch FROM g.sdk_start) * 1000), 0)::bigint END, s.duration_ms) END';
     views text := coalesce((cfg->>'engaged_views')::integer, 2)::text;
 BEGIN
-    SELECT pg_catalog.string_agg(pg_catalog.format('(%s)::%s AS %I',
-               CASE mode WHEN 'sdk' THEN c.sdk ELSE c.computed END, c.typ, c.col), ', ' ORDER BY c.ord)
+    SELECT pg_catalog.string_agg(
+               CASE WHEN c.col = 'user_pseudo_id' AND user_key IS NOT NULL
+                    THEN pg_catalog.format('%s AS %I', user_key, c.col)
+                    ELSE pg_catalog.format('(%s)::%s AS %I',
+                             CASE mode WHEN 'sdk' THEN c.sdk ELSE c.computed END, c.typ, c.col) END,
+               ', ' ORDER BY c.ord)
     INTO list FROM @extschema@.sessionize_view_columns() c;
     RETURN @extschema@.sessionize_fill(list, pg_catalog.jsonb_build_object(
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
@@ -314,16 +323,21 @@ BEGIN
             pg_catalog.floor(EXTRACT(epoch FROM coalesce(cfg->>'engaged_duration', '10 seconds')::interval) * 1000)::bigint,
             views, views)));
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_columns_sql(jsonb, text) IS
+COMMENT ON FUNCTION @extschema@.sessionize_columns_sql(jsonb, text, text) IS
     'Internal: the SELECT list of the 13 columns of the clickstream session view, from a group g and a session s.';
 
--- The column definitions of a session table: the 13 columns and their types.
-CREATE FUNCTION @extschema@.sessionize_columns_ddl() RETURNS text
+-- The column definitions of a session table: the 13 columns and their
+-- types; user_type, the type of user_pseudo_id where it is not text (a
+-- distributed session table's has the type of its source's user column,
+-- to be co-located with it).
+CREATE FUNCTION @extschema@.sessionize_columns_ddl(user_type text DEFAULT NULL) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.col, c.typ), ', ' ORDER BY c.ord)
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.col,
+               CASE WHEN c.col = 'user_pseudo_id' THEN coalesce(user_type, c.typ) ELSE c.typ END),
+               ', ' ORDER BY c.ord)
     FROM @extschema@.sessionize_view_columns() c
 $$;
-COMMENT ON FUNCTION @extschema@.sessionize_columns_ddl() IS
+COMMENT ON FUNCTION @extschema@.sessionize_columns_ddl(text) IS
     'Internal: the column definitions of a session table.';
 
 -- Comments of the 13 columns of a session view or table.

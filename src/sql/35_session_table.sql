@@ -415,6 +415,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p record;
     t text;
+    cfg jsonb;
 BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
@@ -423,6 +424,15 @@ BEGIN
     END IF;
     -- (the lock of a refresh: none runs meanwhile)
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
+    EXECUTE pg_catalog.format('SELECT config FROM %s', p.config_table) INTO cfg;
+    IF @extschema@.sessionize_is_distributed(cfg) THEN
+        -- (made by this release, without capture functions: nothing to do
+        -- but the grants)
+        FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
+            PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
+        END LOOP;
+        RETURN;
+    END IF;
     IF NOT @extschema@.sessionize_state_is_current(p.state_table::regclass) THEN
         PERFORM @extschema@.sessionize_migrate_state(session_table);
     END IF;
@@ -468,6 +478,9 @@ BEGIN
     IF ingest_column IS NOT NULL THEN
         cfg := cfg || @extschema@.sessionize_ingest_config(source, ingest_column, ingest_settle);
     END IF;
+    -- over a table distributed by Citus: a distributed session table
+    -- (38_citus.sql)
+    cfg := cfg || @extschema@.sessionize_distributed_config(source, cfg);
     PERFORM @extschema@.sessionize_check_column_types(source, cfg);
     SELECT * INTO q FROM @extschema@.sessionize_qualify(table_name, default_nsp);
     -- the triggers on the source outlive a session: both must be permanent
@@ -485,13 +498,18 @@ BEGIN
     -- platform) is a key; refreshes update a row whose session keeps its
     -- start, and delete the rows they replace before inserting new ones, so
     -- a unique index holds at every row.
-    EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
-    -- room in each page for the rows refreshes rewrite (a session that new
-    -- events extend keeps its key: its row is updated in its page)
-    EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
-    PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
+    IF @extschema@.sessionize_is_distributed(cfg) THEN
+        -- (with its state table)
+        PERFORM @extschema@.sessionize_create_distributed(t, p.state_table, source, cfg);
+    ELSE
+        EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
+        -- room in each page for the rows refreshes rewrite (a session that
+        -- new events extend keeps its key: its row is updated in its page)
+        EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
+        PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
+    END IF;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
         'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
         source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
@@ -499,13 +517,16 @@ BEGIN
 
     -- bookkeeping: a mergeable state per session, captured events not yet
     -- merged, partitions to recompute, and the configuration
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
-                         partition_key bigint NOT NULL,
-                         session_start timestamptz NOT NULL, session_end timestamptz NOT NULL)
-                         WITH (fillfactor = 80)$s$,
-        p.state_table, ext);
-    EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
+    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        EXECUTE pg_catalog.format($s$
+            CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
+                             partition_key bigint NOT NULL,
+                             session_start timestamptz NOT NULL, session_end timestamptz NOT NULL)
+                             WITH (fillfactor = 80)$s$,
+            p.state_table, ext);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
+        PERFORM @extschema@.sessionize_comment_state(p.state_table);
+    END IF;
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                          event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
@@ -521,7 +542,6 @@ BEGIN
                          events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
     EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
                               p.config_table, source, cfg);
-    PERFORM @extschema@.sessionize_comment_state(p.state_table);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
         'sessionize bookkeeping: events captured from the source since the last refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,

@@ -437,6 +437,15 @@ BEGIN
     EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
     -- read again under the locks
     SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- distributed with Citus: run on the workers (38_citus.sql)
+    IF @extschema@.sessionize_is_distributed(t.cfg) THEN
+        processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
+            t.dirty_table, t.config_table, t.src, t.cfg);
+        EXECUTE pg_catalog.format(
+            'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
+            'events_processed = events_processed + $1', t.config_table) USING processed;
+        RETURN processed;
+    END IF;
     -- a table made by an older release keeps one state per user: it moves
     -- to one state per session, and this refresh rebuilds it
     IF NOT @extschema@.sessionize_state_is_current(t.state_table::regclass) THEN

@@ -82,7 +82,6 @@ DECLARE
     p record;
     hi timestamptz;
     rebuild boolean;
-    distributed boolean;
 BEGIN
     IF NOT cfg ? 'ingest_column' THEN
         RETURN cfg;
@@ -90,18 +89,6 @@ BEGIN
     SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
     hi := GREATEST(pg_catalog.now() - (cfg->>'ingest_settle')::interval,
                               (cfg->>'ingest_watermark')::timestamptz);
-    -- a source distributed by Citus: users marked for recomputation are
-    -- rebuilt with the rest (Citus plans no modification of these local
-    -- tables by ctid in a statement that also reads a distributed table)
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
-            INTO distributed USING src;
-        IF distributed THEN
-            EXECUTE pg_catalog.format(
-                'INSERT INTO %1$s (everything) SELECT true WHERE EXISTS (SELECT 1 FROM %1$s WHERE NOT everything)',
-                p.dirty_table);
-        END IF;
-    END IF;
     EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s WHERE everything)', p.dirty_table) INTO rebuild;
     IF NOT rebuild THEN
         EXECUTE @extschema@.sessionize_fill($s$
