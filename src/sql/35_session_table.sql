@@ -94,6 +94,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_parts(regclass) IS
     'Internal: the bookkeeping tables of a session table.';
 
+-- The same for a relation that must be a session table (its configuration
+-- table exists), else an error: every function that takes a session table
+-- starts here.
+CREATE FUNCTION @extschema@.sessionize_session_parts(session_table regclass,
+    OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
+    OUT dirty_table text, OUT config_table text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    SELECT p.* INTO nsp, rel, state_table, delta_table, dirty_table, config_table
+    FROM @extschema@.sessionize_parts(session_table) p;
+    IF nsp IS NULL OR pg_catalog.to_regclass(config_table) IS NULL THEN
+        RAISE EXCEPTION '% is not a session table', session_table
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Create one with create_session_table().';
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_session_parts(regclass) IS
+    'Internal: the bookkeeping tables of a session table, or an error when the relation is not one.';
+
 -- The type (and collation) of each mapped column of src, {"user_column":
 -- "text COLLATE \"default\"", ...}: what the capture functions were
 -- generated for.  A dropped, retyped or recollated column changes it.
@@ -417,11 +436,7 @@ DECLARE
     t text;
     cfg jsonb;
 BEGIN
-    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
-    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
-        RAISE EXCEPTION '% is not a session table', session_table
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    SELECT * INTO p FROM @extschema@.sessionize_session_parts(session_table);
     -- (the lock of a refresh: none runs meanwhile)
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
     EXECUTE pg_catalog.format('SELECT config FROM %s', p.config_table) INTO cfg;

@@ -22,12 +22,7 @@ DECLARE
     k text;
 BEGIN
     SELECT p.* INTO nsp, rel, state_table, delta_table, dirty_table, config_table
-    FROM @extschema@.sessionize_parts(session_table) p;
-    IF nsp IS NULL OR pg_catalog.to_regclass(config_table) IS NULL THEN
-        RAISE EXCEPTION '% is not a session table', session_table
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Create one with create_session_table().';
-    END IF;
+    FROM @extschema@.sessionize_session_parts(session_table) p;
     SELECT c.relname INTO k FROM pg_catalog.pg_class c
     WHERE c.oid IN (session_table, pg_catalog.to_regclass(state_table), pg_catalog.to_regclass(delta_table),
                     pg_catalog.to_regclass(dirty_table), pg_catalog.to_regclass(config_table))
@@ -89,12 +84,7 @@ DECLARE
     p record;
     v text;
 BEGIN
-    SELECT * INTO p FROM @extschema@.sessionize_parts(session_table);
-    IF p.nsp IS NULL OR pg_catalog.to_regclass(p.config_table) IS NULL THEN
-        RAISE EXCEPTION '% is not a session table', session_table
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Create one with create_session_table().';
-    END IF;
+    SELECT * INTO p FROM @extschema@.sessionize_session_parts(session_table);
     EXECUTE pg_catalog.format('SELECT config->>%L FROM %s', 'version', p.config_table) INTO v;
     RETURN v;
 END $$;

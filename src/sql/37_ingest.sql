@@ -122,11 +122,7 @@ DECLARE
     t record;
     n bigint;
 BEGIN
-    SELECT * INTO t FROM @extschema@.sessionize_parts(session_table);
-    IF t.nsp IS NULL OR pg_catalog.to_regclass(t.config_table) IS NULL THEN
-        RAISE EXCEPTION '% is not a session table', session_table
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    SELECT * INTO t FROM @extschema@.sessionize_session_parts(session_table);
     IF users IS NULL THEN
         EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', t.dirty_table);
         RETURN NULL;
