@@ -367,6 +367,16 @@ SELECT pg_temp.sz_compare('ingest session table: after deletes, an update and re
 SELECT rebuild_session_users('sti_dist') \g /dev/null
 SELECT refresh_session_table('sti_dist') \g /dev/null
 SELECT pg_temp.sz_compare('ingest session table: after a rebuild', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+-- upgrade_session_table() leaves it as it is; drop_session_table() drops it
+-- and its shards
+SELECT upgrade_session_table('sti_dist') \g /dev/null
+SELECT refresh_session_table('sti_dist') \g /dev/null
+SELECT pg_temp.sz_compare('ingest session table: after upgrade_session_table', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+SELECT drop_session_table('sti_dist') \g /dev/null
+SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid::text LIKE 'sti\_dist%')
+             AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relname LIKE 'sti\_dist%')
+            THEN 'ok:   drop_session_table drops a distributed session table with its states'
+            ELSE 'FAIL: drop_session_table left parts of a distributed session table' END;
 
 ------------------------------------------------------------------------------
 -- The live report over viewer events distributed by live session, and by
