@@ -16,6 +16,7 @@
 # as installed).  SZ_CITUS_USERS sets the number of users (default 3000).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/citus_lib.sh"
+. "$(dirname "$0")/ingest_scenario.sh"
 
 t0=$SECONDS
 rc=0
@@ -32,6 +33,7 @@ fi
 
 W=$(sz_workdir)
 cleanup() {
+	[ -n "${bg_pid:-}" ] && kill "$bg_pid" 2>/dev/null
 	sz_citus_stop "$W"
 	if [ "${SZ_KEEP:-0}" = 1 ]; then
 		echo "cluster kept in $W" >&2
@@ -69,5 +71,21 @@ out=$W/checks.out
 # (Citus's warnings about bench/generate.sql's temporary function)
 grep -v 'has dependency on unsupported object\|will be created only locally' "$out"
 failures=$((failures + $(grep -c '^FAIL' "$out" || true)))
-echo "$(grep -c '^ok' "$out") checks ok, $failures failed, in $((SECONDS - t0)) s"
+ok=$(grep -c '^ok' "$out")
+
+# the ingest scenario of one server (test/ingest_scenario.sh: arrivals,
+# late-committing transactions, marked users, TRUNCATE), the events
+# distributed by Citus
+echo "== test/ingest_scenario.sh with the events distributed by Citus"
+q() { sz_citus_psql "$W" -At -c "SET client_min_messages = warning" -c "$1"; }
+qbg() { sz_citus_psql "$W" -f "$1" >/dev/null 2>&1 & bg_pid=$!; }
+SZ_INGEST_SETUP="SELECT create_distributed_table('ig_events', 'user_pseudo_id')"
+before=$failures
+ingest_scenario | tee "$W/ingest.out"
+failures=$((before + $(grep -c '^FAIL' "$W/ingest.out" || true)))
+ok=$((ok + $(grep -c '^ok' "$W/ingest.out" || true)))
+check "the scenario's session table is distributed" 2 \
+	"$(q "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid IN ('ig_sessions'::regclass, 'ig_sessions_state'::regclass)")"
+
+echo "$ok checks ok, $failures failed, in $((SECONDS - t0)) s"
 [ "$failures" -eq 0 ]
