@@ -1388,8 +1388,9 @@ BEGIN
     -- start, and delete the rows they replace before inserting new ones, so
     -- a unique index holds at every row.
     IF @extschema@.sessionize_is_distributed(cfg) THEN
-        -- (with its state table)
-        PERFORM @extschema@.sessionize_create_distributed(t, p.state_table, source, cfg);
+        -- (with its state table, and its stage table instead of the
+        -- captured events)
+        PERFORM @extschema@.sessionize_create_distributed(t, p.state_table, p.delta_table, source, cfg);
     ELSE
         EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
         -- room in each page for the rows refreshes rewrite (a session that
@@ -1405,7 +1406,8 @@ BEGIN
     PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
 
     -- bookkeeping: a mergeable state per session, captured events not yet
-    -- merged, partitions to recompute, and the configuration
+    -- merged, partitions to recompute, and the configuration (distributed:
+    -- the first two were made above)
     IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
@@ -1415,10 +1417,10 @@ BEGIN
             p.state_table, ext);
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
         PERFORM @extschema@.sessionize_comment_state(p.state_table);
+        EXECUTE pg_catalog.format($s$
+            CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
+                             event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
     END IF;
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
-                         event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
         p.dirty_table);
@@ -1431,8 +1433,10 @@ BEGIN
                          events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
     EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
                               p.config_table, source, cfg);
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
-        'sessionize bookkeeping: events captured from the source since the last refresh.');
+    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
+            'sessionize bookkeeping: events captured from the source since the last refresh.');
+    END IF;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
         'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,
@@ -1929,7 +1933,7 @@ BEGIN
     -- distributed with Citus: run on the workers (38_citus.sql)
     IF @extschema@.sessionize_is_distributed(t.cfg) THEN
         processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
-            t.dirty_table, t.config_table, t.src, t.cfg);
+            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
         EXECUTE pg_catalog.format(
             'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
             'events_processed = events_processed + $1', t.config_table) USING processed;
@@ -2270,14 +2274,14 @@ COMMENT ON FUNCTION @extschema@.rebuild_session_users(regclass, text[]) IS
 -- small bookkeeping (configuration, marked users) stays on the coordinator.
 --
 -- Capture is by an ingest column (37_ingest.sql): Citus has no triggers on
--- distributed tables.  The states are kept per (user, platform), as the
--- README's "store the states, merge late events" pattern does: the rows
--- that arrived are aggregated per partition on the workers and merged into
--- the stored state with session_merge (an INSERT ... ON CONFLICT), and the
--- session rows of the partitions that changed are written again.  A refresh
--- thus costs the new events plus the whole history of the partitions they
--- touch (one state per session, as on one server, needs index probes and
--- ctid-addressed writes that Citus does not plan across shards).
+-- distributed tables.  As on one server, each session has a mergeable state
+-- of its own; new events are cut into chains, the stored sessions within
+-- the timeout of a chain are found, and chains and sessions are swept into
+-- groups that each merge into one session (36_refresh.sql says why that is
+-- exact).  On one server that is one statement with index probes and
+-- ctid-addressed writes; Citus runs no such statement across shards, so here
+-- it is a few statements, each of which it runs on the workers, with
+-- scratch rows in a distributed, co-located stage table (<name>_delta).
 ------------------------------------------------------------------------------
 
 -- The distribution column of a table distributed by hash with Citus, or NULL
@@ -2337,101 +2341,182 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_distributed_config(regclass, jsonb) IS
     'Internal: checks a distributed source of a session table and returns what its configuration records.';
 
--- The session table and the state table of a distributed session table:
--- created, distributed by user_pseudo_id and co-located with the source.
--- Citus requires a unique index to hold the distribution column, so the key
--- is (user_pseudo_id, session_id, platform), which a session id (made of
--- the user and the start) makes no weaker.
+-- The session table, state table and stage table of a distributed session
+-- table: created, distributed by user_pseudo_id and co-located with the
+-- source.  Citus requires a unique index to hold the distribution column,
+-- so the key is (user_pseudo_id, session_id, platform), which a session id
+-- (made of the user and the start) makes no weaker.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_distributed(session_table text, state_table text,
-    src regclass, cfg jsonb) RETURNS void
+    stage_table text, src regclass, cfg jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t text;
 BEGIN
     EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', session_table,
                               @extschema@.sessionize_columns_ddl(cfg->>'user_type'));
+    -- refreshed: the number of the refresh that wrote the state, or minus
+    -- that of the refresh replacing it
     EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (user_pseudo_id %s NOT NULL, platform text, state %I.sessionstate NOT NULL,
-                         added bigint NOT NULL, refreshed bigint NOT NULL)$s$,
+        CREATE TABLE %s (user_pseudo_id %s NOT NULL, platform text,
+                         session_start timestamptz NOT NULL, session_end timestamptz NOT NULL,
+                         state %I.sessionstate NOT NULL, events bigint NOT NULL, refreshed bigint NOT NULL)$s$,
         state_table, cfg->>'user_type', @extschema@.sessionize_schema());
-    EXECUTE pg_catalog.format('SELECT pg_catalog.create_distributed_table(%L, %L, colocate_with => %L)',
-                              session_table, 'user_pseudo_id', src::text);
-    EXECUTE pg_catalog.format('SELECT pg_catalog.create_distributed_table(%L, %L, colocate_with => %L)',
-                              state_table, 'user_pseudo_id', src::text);
+    -- a refresh's chains of new events (merged false), and the sessions it
+    -- merges them into (merged true); empty between refreshes
+    EXECUTE pg_catalog.format($s$
+        CREATE TABLE %s (user_pseudo_id %s NOT NULL, platform text,
+                         lo timestamptz NOT NULL, hi timestamptz NOT NULL,
+                         lo_t timestamptz NOT NULL, hi_t timestamptz NOT NULL, lo_r timestamptz NOT NULL,
+                         state %I.sessionstate NOT NULL, events bigint NOT NULL, merged boolean NOT NULL)$s$,
+        stage_table, cfg->>'user_type', @extschema@.sessionize_schema());
+    FOREACH t IN ARRAY ARRAY[session_table, state_table, stage_table] LOOP
+        EXECUTE pg_catalog.format('SELECT pg_catalog.create_distributed_table(%L, %L, colocate_with => %L)',
+                                  t, 'user_pseudo_id', src::text);
+    END LOOP;
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', session_table);
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', session_table);
     EXECUTE pg_catalog.format(
         'CREATE UNIQUE INDEX ON %s (user_pseudo_id, session_id, platform) NULLS NOT DISTINCT', session_table);
-    -- the arbiter of the merge of new states (platform may be NULL)
-    EXECUTE pg_catalog.format('CREATE UNIQUE INDEX ON %s (user_pseudo_id, platform) NULLS NOT DISTINCT', state_table);
-    -- the partitions a refresh changed, whose session rows it writes again
+    -- the stored sessions near a chain, by their start
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform, session_start)', state_table);
+    -- the states a refresh wrote or replaces
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (refreshed)', state_table);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', state_table,
-        'sessionize bookkeeping: the mergeable state of each (user_pseudo_id, platform), distributed with the source.');
+        'sessionize bookkeeping: the mergeable state of each session, distributed with the source.');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', stage_table,
+        'sessionize bookkeeping: the chains of new events and merged sessions of a refresh under way.');
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_create_distributed(text, text, regclass, jsonb) IS
-    'Internal: creates the session table and state table of a distributed session table, co-located with its source.';
+COMMENT ON FUNCTION @extschema@.sessionize_create_distributed(text, text, text, regclass, jsonb) IS
+    'Internal: creates the session, state and stage tables of a distributed session table, co-located with its source.';
 
 -- The statements of a refresh of a distributed session table, in order, as
--- (step, statement) rows; refresh number n, watermarks lo (NULL for a
--- rebuild) and hi, users marked for recomputation.  Each is run by Citus on
--- the workers (test/citus_checks.sql EXPLAINs them):
---   marked: users marked by rebuild_session_users(): their states and
---      session rows deleted, their states recomputed from the source (up to
---      the watermark hi);
---   arrived: the rows that arrived in (lo, hi], of the other users,
---      aggregated per (user, platform) and merged into the stored states;
---   stale: the session rows of the partitions changed by the above deleted;
---   rows: the session rows of those partitions written again.
--- A rebuild (lo NULL) deletes everything and aggregates the whole source
--- instead.  Every statement stamps the states it writes with this
--- refresh's number (refreshed), through which the last two find them.
+-- (step, statement) rows: refresh number n, watermarks lo (NULL for a
+-- rebuild) and hi, users marked for recomputation, and reach: the timeout
+-- plus the longest stored session (a stored session can join a chain only
+-- if it starts at most that long before the chain's first event).  Each
+-- statement is run by Citus on the workers (test/citus_checks.sql EXPLAINs
+-- them):
+--   marked: the marked users' session rows and states deleted, their
+--      sessions recomputed from the source up to the watermark hi;
+--   chains: the rows that arrived in (lo, hi], of the other users, cut into
+--      chains (session_start() over them), each aggregated, into the stage;
+--   joined: the stored sessions that can join a chain (they start at most
+--      the timeout after its last event and end at most the timeout before
+--      its first) marked as replaced (refreshed = -n);
+--   merged: chains and those sessions swept, per partition in start order,
+--      into groups (an item more than the timeout after every earlier one
+--      starts a group), each merged into one session, into the stage;
+--   replaced: the session rows and states of the replaced sessions deleted;
+--   stored: the merged sessions stored (refreshed = n);
+--   rows: the session rows of every state written, inserted.
+-- (The refresh then empties the stage.)  A rebuild (lo NULL) deletes everything and computes all sessions from
+-- the source instead.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_sql(session_table regclass, state_table text,
-    src regclass, cfg jsonb, n bigint, lo timestamptz, hi timestamptz, users text[])
+    stage_table text, src regclass, cfg jsonb, n bigint, lo timestamptz, hi timestamptz, users text[],
+    reach interval)
 RETURNS TABLE (step text, statement text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    timeout text := pg_catalog.quote_literal(cfg->>'timeout') || '::interval';
     -- e.<user column> = ANY (<the marked users>): Citus prunes the shards
     marked text := pg_catalog.format('e.%I = ANY (%L::%s[])', cfg->>'user_column', users, cfg->>'user_type');
     pieces jsonb := pg_catalog.jsonb_build_object(
-        'state', state_table, 'session', session_table::text, 'n', n,
+        'state', state_table, 'stage', stage_table, 'session', session_table::text, 'n', n,
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
+        'timeout', timeout,
         'agg', @extschema@.sessionize_agg_sql(cfg, (cfg->>'timeout')::interval),
         'input', @extschema@.sessionize_input_sql(src, cfg),
         -- (the source up to the watermark hi)
         'source', @extschema@.sessionize_ingest_source(src, cfg || pg_catalog.jsonb_build_object('ingest_watermark', hi)),
         'users', pg_catalog.format('%L::%s[]', users, cfg->>'user_type'),
-        'columns', @extschema@.sessionize_columns_sql(cfg, 'computed', 'g.user_key'));
-    merge_sql text := $s$
-        INSERT INTO {state} AS t (user_pseudo_id, platform, state, added, refreshed)
-        SELECT i.user_key, i.platform, {agg}, pg_catalog.count(*), {n}
-        FROM (SELECT {input} FROM {source} e WHERE {filter}) i
-        WHERE i.counted AND i.ts IS NOT NULL
-        GROUP BY i.user_key, i.platform$s$;
+        'columns', @extschema@.sessionize_columns_sql(cfg, 'computed', 'g.user_key'),
+        -- lo - timeout and hi + timeout, or no bound where the time would be
+        -- out of range
+        'lo_t', pg_catalog.format(
+            'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$s) >= -210866803200 '
+            'THEN c.lo - %1$s ELSE ''-infinity'' END', timeout),
+        'hi_t', pg_catalog.format(
+            'CASE WHEN EXTRACT(epoch FROM c.hi) + EXTRACT(epoch FROM %1$s) < 9224318016000 '
+            'THEN c.hi + %1$s ELSE ''infinity'' END', timeout),
+        -- lo - reach (computed here: Citus takes no STABLE expression in
+        -- the CASE of an UPDATE)
+        'lo_r', pg_catalog.format(
+            'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$L::interval) >= -210866803200 '
+            'THEN c.lo - %1$L::interval ELSE ''-infinity'' END', reach));
+    -- the sessions of some source rows ({filter} over alias e): cut by
+    -- session_start() over each partition's events, each aggregated
+    sessions_sql text := $s$
+        SELECT c.user_key, c.platform, c.lo, c.hi, c.state, c.events
+        FROM (SELECT i.user_key, i.platform, pg_catalog.min(i.ts) AS lo, pg_catalog.max(i.ts) AS hi,
+                     {agg} AS state, pg_catalog.count(*) AS events
+              FROM (SELECT x.*, {ext}.session_start(x.ts, {timeout})
+                                    OVER (PARTITION BY x.user_key, x.platform ORDER BY x.ts) AS chain
+                    FROM (SELECT {input} FROM {source} e WHERE {filter}) x
+                    WHERE x.counted AND x.ts IS NOT NULL) i
+              GROUP BY i.user_key, i.platform, i.chain) c$s$;
+    store_sql text := $s$
+        INSERT INTO {state} (user_pseudo_id, platform, session_start, session_end, state, events, refreshed)
+        SELECT s.user_key, s.platform, s.lo, s.hi, s.state, s.events, {n} FROM ($s$ || sessions_sql || ') s';
 BEGIN
     IF lo IS NULL THEN
         RETURN QUERY VALUES
             ('rebuild', @extschema@.sessionize_fill('DELETE FROM {state}', pieces)),
             ('rebuild', @extschema@.sessionize_fill('DELETE FROM {session}', pieces)),
-            ('rebuild', @extschema@.sessionize_fill(merge_sql, pieces || '{"filter": "true"}'));
+            ('rebuild', @extschema@.sessionize_fill(store_sql, pieces || '{"filter": "true"}'));
     ELSE
         IF users <> '{}' THEN
             RETURN QUERY VALUES
-                ('marked', @extschema@.sessionize_fill('DELETE FROM {state} WHERE user_pseudo_id = ANY ({users})', pieces)),
                 ('marked', @extschema@.sessionize_fill('DELETE FROM {session} WHERE user_pseudo_id = ANY ({users})', pieces)),
-                ('marked', @extschema@.sessionize_fill(merge_sql, pieces || pg_catalog.jsonb_build_object('filter', marked)));
+                ('marked', @extschema@.sessionize_fill('DELETE FROM {state} WHERE user_pseudo_id = ANY ({users})', pieces)),
+                ('marked', @extschema@.sessionize_fill(store_sql, pieces || pg_catalog.jsonb_build_object('filter', marked)));
         END IF;
         RETURN QUERY VALUES
-            ('arrived', @extschema@.sessionize_fill(merge_sql || $s$
-                ON CONFLICT (user_pseudo_id, platform) DO UPDATE
-                SET state = {ext}.session_merge(t.state, excluded.state), added = excluded.added,
-                    refreshed = excluded.refreshed$s$,
+            ('chains', @extschema@.sessionize_fill($s$
+                INSERT INTO {stage} (user_pseudo_id, platform, lo, hi, lo_t, hi_t, lo_r, state, events, merged)
+                SELECT c.user_key, c.platform, c.lo, c.hi, {lo_t}, {hi_t}, {lo_r}, c.state, c.events, false
+                FROM ($s$ || sessions_sql || ') c',
                 pieces || pg_catalog.jsonb_build_object('filter', pg_catalog.format(
                     'e.%1$I > %2$s AND e.%1$I <= %3$s AND NOT %4$s', cfg->>'ingest_column',
                     @extschema@.sessionize_ingest_value(src, cfg, lo),
                     @extschema@.sessionize_ingest_value(src, cfg, hi), marked)))),
-            ('stale', @extschema@.sessionize_fill($s$
-                DELETE FROM {session} s USING {state} g
-                WHERE g.refreshed = {n} AND s.user_pseudo_id = g.user_pseudo_id
-                  AND s.platform IS NOT DISTINCT FROM g.platform$s$, pieces));
+            -- (bounded below by lo - reach, so that the index on the
+            -- start finds them without reading the partition's older
+            -- sessions)
+            ('joined', @extschema@.sessionize_fill($s$
+                UPDATE {state} s SET refreshed = -{n}
+                FROM {stage} c
+                WHERE s.user_pseudo_id = c.user_pseudo_id AND s.platform IS NOT DISTINCT FROM c.platform
+                  AND s.session_start <= c.hi_t AND s.session_end >= c.lo_t AND s.session_start >= c.lo_r$s$,
+                pieces)),
+            ('merged', @extschema@.sessionize_fill($s$
+                INSERT INTO {stage} (user_pseudo_id, platform, lo, hi, lo_t, hi_t, lo_r, state, events, merged)
+                SELECT g.user_key, g.platform, pg_catalog.min(g.lo), pg_catalog.max(g.hi), '-infinity', 'infinity', '-infinity',
+                       {ext}.session_merge(g.state), pg_catalog.sum(g.events), true
+                FROM (SELECT w.*, pg_catalog.sum(w.starts) OVER (PARTITION BY w.user_key, w.platform
+                                                                 ORDER BY w.lo, w.hi ROWS UNBOUNDED PRECEDING) AS grp
+                      FROM (SELECT u.*,
+                                   CASE WHEN u.lo <= pg_catalog.max(u.hi_t) OVER (PARTITION BY u.user_key, u.platform ORDER BY u.lo, u.hi
+                                                                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                                        THEN 0 ELSE 1 END AS starts
+                            FROM (SELECT c.user_pseudo_id AS user_key, c.platform, c.lo, c.hi, c.hi_t, c.state, c.events
+                                  FROM {stage} c WHERE NOT c.merged
+                                  UNION ALL
+                                  SELECT s.user_pseudo_id, s.platform, s.session_start, s.session_end,
+                                         CASE WHEN EXTRACT(epoch FROM s.session_end) + EXTRACT(epoch FROM {timeout}) < 9224318016000
+                                              THEN s.session_end + {timeout} ELSE 'infinity' END,
+                                         s.state, s.events
+                                  FROM {state} s WHERE s.refreshed = -{n}) u) w) g
+                GROUP BY g.user_key, g.platform, g.grp$s$, pieces)),
+            ('replaced', @extschema@.sessionize_fill($s$
+                DELETE FROM {session} t USING {state} s
+                WHERE s.refreshed = -{n} AND t.user_pseudo_id = s.user_pseudo_id
+                  AND t.session_id = {ext}.sessionize_session_id(s.user_pseudo_id::text, s.session_start)
+                  AND t.platform IS NOT DISTINCT FROM s.platform$s$, pieces)),
+            ('replaced', @extschema@.sessionize_fill('DELETE FROM {state} WHERE refreshed = -{n}', pieces)),
+            ('stored', @extschema@.sessionize_fill($s$
+                INSERT INTO {state} (user_pseudo_id, platform, session_start, session_end, state, events, refreshed)
+                SELECT c.user_pseudo_id, c.platform, c.lo, c.hi, c.state, c.events, {n}
+                FROM {stage} c WHERE c.merged$s$, pieces));
     END IF;
     RETURN QUERY VALUES
         ('rows', @extschema@.sessionize_fill($s$
@@ -2442,7 +2527,7 @@ BEGIN
                   FROM {state} t WHERE t.refreshed = {n}) g
             CROSS JOIN LATERAL {ext}.sessions(g.state) s$s$, pieces));
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_distributed_sql(regclass, text, regclass, jsonb, bigint, timestamptz, timestamptz, text[]) IS
+COMMENT ON FUNCTION @extschema@.sessionize_distributed_sql(regclass, text, text, regclass, jsonb, bigint, timestamptz, timestamptz, text[], interval) IS
     'Internal: the statements of a refresh of a session table distributed with Citus, in order.';
 
 -- A refresh of a distributed session table (refresh_session_table() calls
@@ -2451,10 +2536,11 @@ COMMENT ON FUNCTION @extschema@.sessionize_distributed_sql(regclass, text, regcl
 -- returns the events processed (those that arrived, and all those of the
 -- recomputed users).  Rows committed while it runs with an ingest value
 -- within the watermark are read by at most one statement (those of a marked
--- user by its recomputation, the others by the merge of what arrived), so
--- 37_ingest.sql's guarantee holds as on one server.
+-- user by its recomputation, the others by the chains), so 37_ingest.sql's
+-- guarantee holds as on one server.  The configuration keeps the longest
+-- stored session (reach, above), which only a rebuild lowers.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_refresh_distributed(session_table regclass,
-    state_table text, dirty_table text, config_table text, src regclass, cfg jsonb)
+    state_table text, stage_table text, dirty_table text, config_table text, src regclass, cfg jsonb)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     lo timestamptz := (cfg->>'ingest_watermark')::timestamptz;
@@ -2464,6 +2550,7 @@ DECLARE
     users text[];
     q record;
     processed bigint;
+    longest interval;
 BEGIN
     hi := GREATEST(pg_catalog.now() - (cfg->>'ingest_settle')::interval, lo);
     EXECUTE pg_catalog.format('SELECT refreshes + 1 FROM %s', config_table) INTO n;
@@ -2475,22 +2562,34 @@ BEGIN
     IF rebuild THEN
         lo := NULL;
     END IF;
-    FOR q IN SELECT * FROM @extschema@.sessionize_distributed_sql(session_table, state_table, src, cfg,
-                                                                 n, lo, hi, users) LOOP
+    FOR q IN SELECT * FROM @extschema@.sessionize_distributed_sql(session_table, state_table, stage_table, src, cfg,
+                 n, lo, hi, users,
+                 (cfg->>'timeout')::interval + coalesce((cfg->>'longest_session')::interval, interval '0')) LOOP
         EXECUTE q.statement;
     END LOOP;
-    EXECUTE pg_catalog.format('SELECT coalesce(pg_catalog.sum(t.added), 0)::bigint FROM %s t WHERE t.refreshed = $1',
-                              state_table) INTO processed USING n;
+    -- the events processed: those of the chains and of recomputed users
+    -- (before the stage is emptied)
+    EXECUTE pg_catalog.format(
+        'SELECT coalesce((SELECT pg_catalog.sum(c.events) FROM %1$s c WHERE NOT c.merged), 0)::bigint'
+        '     + coalesce((SELECT pg_catalog.sum(s.events) FROM %2$s s WHERE s.refreshed = $1'
+        '                    AND s.user_pseudo_id = ANY ($2::%3$s[])), 0)::bigint, '
+        '       (SELECT pg_catalog.max(s.session_end - s.session_start) FROM %2$s s WHERE s.refreshed = $1)',
+        stage_table, state_table, cfg->>'user_type') INTO processed, longest USING n, users;
+    EXECUTE pg_catalog.format('DELETE FROM %s', stage_table);
     IF lo IS NULL THEN
+        EXECUTE pg_catalog.format('SELECT coalesce(pg_catalog.sum(s.events), 0)::bigint FROM %s s', state_table)
+            INTO processed;
+        cfg := cfg - 'longest_session';
         -- plans on these tables need their real sizes
         EXECUTE pg_catalog.format('ANALYZE %s', state_table);
         EXECUTE pg_catalog.format('ANALYZE %s', session_table);
     END IF;
-    EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1)',
-                              config_table, 'ingest_watermark') USING hi;
+    EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1, %L, $2)',
+                              config_table, 'ingest_watermark', 'longest_session') USING hi,
+        GREATEST(longest, (cfg->>'longest_session')::interval, interval '0');
     RETURN processed;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_refresh_distributed(regclass, text, text, text, regclass, jsonb) IS
+COMMENT ON FUNCTION @extschema@.sessionize_refresh_distributed(regclass, text, text, text, text, regclass, jsonb) IS
     'Internal: the refresh of a session table distributed with Citus, run on the workers.';
 
 

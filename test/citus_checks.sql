@@ -329,21 +329,25 @@ SELECT CASE WHEN r LIKE '%needs an ingest column%' THEN 'ok:   create_session_ta
 FROM pg_temp.sz_try('create_session_table on the distributed table, without an ingest column',
                     $q$SELECT create_session_table('ev_dist', 'st_dist')$q$) r;
 SELECT create_session_table('ev_dist', 'sti_dist', ingest_column => 'ingest_ms', ingest_settle => '1 second') \g /dev/null
-SELECT CASE WHEN count(*) = 3 AND count(DISTINCT p.colocationid) = 1 AND bool_and(p.partmethod = 'h')
-            THEN 'ok:   ingest session table: the session table and its states are distributed, co-located with the events'
+SELECT CASE WHEN count(*) = 4 AND count(DISTINCT p.colocationid) = 1 AND bool_and(p.partmethod = 'h')
+            THEN 'ok:   ingest session table: the session table, its states and its stage are distributed, co-located with the events'
             ELSE 'FAIL: ingest session table: not distributed and co-located: ' || string_agg(p.logicalrelid::text || ' ' || p.colocationid, ', ') END
-FROM pg_dist_partition p WHERE p.logicalrelid IN ('ev_dist'::regclass, 'sti_dist'::regclass, 'sti_dist_state'::regclass);
+FROM pg_dist_partition p WHERE p.logicalrelid IN ('ev_dist'::regclass, 'sti_dist'::regclass, 'sti_dist_state'::regclass, 'sti_dist_delta'::regclass);
 SELECT pg_temp.sz_compare('ingest session table: build', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
 SELECT pg_temp.sz_compare('ingest session table: its daily dashboard', 'SELECT * FROM {x}', 'sti_dist_daily', 'sv_local_daily');
 -- every statement of a refresh, with users marked and without, and of a
 -- rebuild, runs on the workers
 SELECT pg_temp.sz_pushdown(format('session table refresh, %s statement %s', q.step, q.ord), q.statement,
                            CASE WHEN q.statement ~ 'session_agg' THEN 'session_agg'
+                                WHEN q.statement ~ 'session_merge' THEN 'session_merge'
                                 WHEN q.statement ~ 'sessions\(' THEN 'sessions('
+                                WHEN q.statement ~ '^\s*UPDATE' THEN 'UPDATE'
+                                WHEN q.statement ~ '^\s*INSERT' THEN 'INSERT INTO'
                                 ELSE 'DELETE FROM' END)
 FROM (VALUES ('1 hour'::interval, '{u1,u2}'::text[]), ('1 hour', '{}'), (NULL, '{}')) v(back, users),
-     LATERAL sessionize_distributed_sql('sti_dist', 'sti_dist_state', 'ev_dist', (SELECT config FROM sti_dist_config),
-                                        99, now() - v.back, now(), v.users) WITH ORDINALITY q(step, statement, ord);
+     LATERAL sessionize_distributed_sql('sti_dist', 'sti_dist_state', 'sti_dist_delta', 'ev_dist',
+                                        (SELECT config FROM sti_dist_config), 99, now() - v.back, now(), v.users,
+                                        '1 hour') WITH ORDINALITY q(step, statement, ord);
 -- more events of the users, within and between their sessions, arrive now
 CREATE TEMP TABLE more AS
 SELECT * FROM ev_local WHERE abs(hashtext(event_id)) % 20 = 0;
@@ -355,6 +359,31 @@ SELECT CASE WHEN refresh_session_table('sti_dist') = (SELECT count(*) FROM more)
             THEN 'ok:   ingest session table: a refresh processed the events that arrived'
             ELSE 'FAIL: ingest session table: a refresh did not process the events that arrived' END;
 SELECT pg_temp.sz_compare('ingest session table: after late events', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
+-- late events that each bridge two stored sessions of a user (an event
+-- within the timeout of both): every pair merges into one session
+CREATE TEMP TABLE bridge AS
+SELECT DISTINCT ON (e.user_pseudo_id) e.*, (g.en + g.next_st) / 2 AS mid
+FROM (SELECT user_pseudo_id, platform, session_start_timestamp + session_duration AS en,
+             lead(session_start_timestamp) OVER (PARTITION BY user_pseudo_id, platform ORDER BY session_start_timestamp) AS next_st
+      FROM sv_local) g
+JOIN ev_local e ON e.user_pseudo_id = g.user_pseudo_id AND e.platform IS NOT DISTINCT FROM g.platform
+WHERE g.next_st - g.en BETWEEN 1900000 AND 3500000 AND e.event_name = '_page_view'
+ORDER BY e.user_pseudo_id, e.event_id
+LIMIT 5;
+UPDATE bridge SET event_id = 'bridge-' || event_id, event_timestamp = timestamp 'epoch' + mid * interval '1 millisecond';
+ALTER TABLE bridge DROP COLUMN mid;
+SELECT count(*) AS sessions_before FROM sti_dist \gset
+INSERT INTO ev_dist SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM bridge;
+INSERT INTO ev_local SELECT * FROM bridge;
+SELECT pg_sleep(1.2) \g /dev/null
+SELECT refresh_session_table('sti_dist') \g /dev/null
+SELECT count(*) AS sessions_after FROM sti_dist \gset
+SELECT CASE WHEN count(*) = 5 AND :sessions_before - :sessions_after = 5
+            THEN 'ok:   ingest session table: 5 late events each joined two stored sessions into one'
+            ELSE format('FAIL: ingest session table: %s bridging events, sessions %s then %s',
+                        count(*), :sessions_before, :sessions_after) END
+FROM bridge;
+SELECT pg_temp.sz_compare('ingest session table: after bridging late events', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
 -- deletes and an update, which it does not see until the users are marked
 CREATE TEMP TABLE changed AS SELECT DISTINCT user_pseudo_id FROM ev_local ORDER BY 1 LIMIT 4;
 DELETE FROM ev_dist WHERE user_pseudo_id IN (SELECT user_pseudo_id FROM changed ORDER BY 1 LIMIT 3);

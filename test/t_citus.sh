@@ -84,8 +84,8 @@ before=$failures
 ingest_scenario | tee "$W/ingest.out"
 failures=$((before + $(grep -c '^FAIL' "$W/ingest.out" || true)))
 ok=$((ok + $(grep -c '^ok' "$W/ingest.out" || true)))
-check "the scenario's session table is distributed" 2 \
-	"$(q "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid IN ('ig_sessions'::regclass, 'ig_sessions_state'::regclass)")"
+check "the scenario's session table is distributed" 3 \
+	"$(q "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid IN ('ig_sessions'::regclass, 'ig_sessions_state'::regclass, 'ig_sessions_delta'::regclass)")"
 
 echo "$ok checks ok, $failures failed, in $((SECONDS - t0)) s"
 [ "$failures" -eq 0 ]

@@ -514,8 +514,9 @@ BEGIN
     -- start, and delete the rows they replace before inserting new ones, so
     -- a unique index holds at every row.
     IF @extschema@.sessionize_is_distributed(cfg) THEN
-        -- (with its state table)
-        PERFORM @extschema@.sessionize_create_distributed(t, p.state_table, source, cfg);
+        -- (with its state table, and its stage table instead of the
+        -- captured events)
+        PERFORM @extschema@.sessionize_create_distributed(t, p.state_table, p.delta_table, source, cfg);
     ELSE
         EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', t, @extschema@.sessionize_columns_ddl());
         -- room in each page for the rows refreshes rewrite (a session that
@@ -531,7 +532,8 @@ BEGIN
     PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
 
     -- bookkeeping: a mergeable state per session, captured events not yet
-    -- merged, partitions to recompute, and the configuration
+    -- merged, partitions to recompute, and the configuration (distributed:
+    -- the first two were made above)
     IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
@@ -541,10 +543,10 @@ BEGIN
             p.state_table, ext);
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (partition_key, session_start)', p.state_table);
         PERFORM @extschema@.sessionize_comment_state(p.state_table);
+        EXECUTE pg_catalog.format($s$
+            CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
+                             event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
     END IF;
-    EXECUTE pg_catalog.format($s$
-        CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
-                         event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
         p.dirty_table);
@@ -557,8 +559,10 @@ BEGIN
                          events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
     EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
                               p.config_table, source, cfg);
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
-        'sessionize bookkeeping: events captured from the source since the last refresh.');
+    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
+            'sessionize bookkeeping: events captured from the source since the last refresh.');
+    END IF;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
         'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,

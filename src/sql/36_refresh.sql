@@ -430,7 +430,7 @@ BEGIN
     -- distributed with Citus: run on the workers (38_citus.sql)
     IF @extschema@.sessionize_is_distributed(t.cfg) THEN
         processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
-            t.dirty_table, t.config_table, t.src, t.cfg);
+            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
         EXECUTE pg_catalog.format(
             'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
             'events_processed = events_processed + $1', t.config_table) USING processed;
