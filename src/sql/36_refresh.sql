@@ -137,19 +137,21 @@ COMMENT ON FUNCTION @extschema@.sessionize_key_check() IS
 -- partition from the source, the events merged now included).
 --
 -- Each stored session is a mergeable state of its own, found by its
--- partition's key and its start.  The captured events of a partition are
--- cut into chains (the sessions they would make alone: session_start() over
--- them).  A stored session can join a chain only if it starts at most the
--- timeout after the chain's last event and ends at most the timeout before
--- its first: the window [lo_t, hi_t].  Stored sessions are apart by more
--- than the timeout, so a chain and the sessions that join it are swept in
--- start order into groups (a member more than the timeout after all earlier
--- ones starts a group), and each group merges into exactly one new session.
--- A new session that starts where a stored one of its group started (same
--- session_id) is written over it, in its page where there is room (no new
--- index entry); the other stored sessions of the group, and their rows, are
--- deleted.  Work and reads follow the new events and the sessions they
--- touch, not the partitions' history.
+-- partition's key and its start.  The captured events of each partition are
+-- aggregated into one state (session_agg: a hash aggregate over all of
+-- them, no sort) and cut into chains, the sessions they would make alone
+-- (session_split).  A stored session can join a chain only if it starts at
+-- most the timeout after the chain's last event and ends at most the
+-- timeout before its first: the window [lo_t, hi_t].  In a partition where
+-- some stored sessions join, its new state and those sessions are merged
+-- (session_merge: the sessions of the union of their events) and split
+-- again, one state per session; stored sessions are apart by more than the
+-- timeout, so no other one can join the result.
+-- A new session that starts where a stored one started (same session_id)
+-- is written over it, in its page where there is room (no new index
+-- entry); the other stored sessions merged, and their rows, are deleted.
+-- Work and reads follow the new events and the sessions they touch, not
+-- the partitions' history.
 --
 -- Rows are found through indexes and then by ctid (states: from the probes;
 -- session rows: through the unique index on (session_id, platform), or the
