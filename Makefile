@@ -4,7 +4,7 @@ EXTENSION  = sessionize
 MODULE_big = sessionize
 OBJS       = src/sessionize.o src/session_util.o src/session_core.o \
              src/session_window.o src/session_state.o src/session_wire.o \
-             src/session_agg.o src/viewing.o
+             src/session_agg.o src/session_split.o src/viewing.o
 EXTVERSION = 0.2.0
 # The install script of the current version is built from its parts in
 # src/sql/, in name order.  Released versions' install scripts and the

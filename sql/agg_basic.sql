@@ -298,3 +298,32 @@ SELECT count(*) AS sessions,
                            OR o.exit_view IS DISTINCT FROM p.exit_view) AS differing
 FROM (SELECT s.u, x.* FROM longv_states s, sessions(s.st) x WHERE s.k = 'sorted') o
 FULL JOIN p ON p.u = o.u AND p.sn = o.session_number;
+
+-- session_split(): one state per session.  Each state reads as its session
+-- (sessions()), is byte for byte what session_agg makes of that session's
+-- events alone (fixed timeout), and merging them gives the input back; in
+-- events mode too (max_duration); under LIMIT it stops early; an empty state
+-- gives no row, NULL none, a corrupt one an error.
+CREATE TEMP TABLE sp (u text, ts timestamptz, v text, e bigint, id text);
+INSERT INTO sp VALUES
+ ('a', '2025-01-01 10:00', 'home', 5, 'e1'), ('a', '2025-01-01 10:10', NULL, 7, 'e2'),
+ ('a', '2025-01-01 10:20', 'p2', 0, 'e3'), ('a', '2025-01-01 12:00', 'p3', 1, 'e4'),
+ ('a', '2025-01-02 00:00', NULL, NULL, 'e5'), ('a', '2025-01-02 00:10', 'x', 3, 'e6');
+WITH s AS (SELECT session_agg(ts, '30 min', v, e, id, session_rules()) st FROM sp)
+SELECT x.session_start, x.session_end, x.events, q.*
+FROM s, session_split(s.st) x, sessions(x.state) q;
+WITH s AS (SELECT session_agg(ts, '30 min', v, e, id, session_rules()) st FROM sp),
+     alone AS (SELECT session_agg(ts, '30 min', v, e, id, session_rules()) st
+               FROM (SELECT sp.*, session_start(ts, '30 min') OVER (ORDER BY ts) c FROM sp) z GROUP BY c)
+SELECT (SELECT array_agg(x.state::bytea ORDER BY x.session_start) FROM s, session_split(s.st) x)
+     = (SELECT array_agg(st::bytea ORDER BY (SELECT q.session_start FROM sessions(st) q)) FROM alone) AS same_bytes,
+       (SELECT session_merge(x.state) FROM s, session_split(s.st) x)::bytea = (SELECT st::bytea FROM s) AS merged_back;
+WITH s AS (SELECT session_agg(ts, '30 min', v, e, id, session_rules(max_duration => '15 min'), NULL, false) st FROM sp)
+SELECT x.session_start, x.session_end, x.events, session_event_count(x.state) AS stored_events, q.split_reason
+FROM s, session_split(s.st) x, sessions(x.state) q;
+WITH s AS (SELECT session_agg(ts, '30 min', v, e, id, session_rules(max_duration => '15 min'), NULL, false) st FROM sp)
+SELECT (SELECT session_merge(x.state) FROM s, session_split(s.st) x)::bytea = (SELECT st::bytea FROM s) AS merged_back;
+SELECT x.session_start FROM session_split((SELECT session_agg(ts, '30 min') FROM sp)) x LIMIT 1;
+SELECT count(*) FROM session_split((SELECT session_agg(ts, '30 min') FROM sp WHERE false));
+SELECT count(*) FROM session_split(NULL);
+SELECT * FROM session_split('\x535a5354'::bytea::sessionstate);

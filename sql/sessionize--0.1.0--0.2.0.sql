@@ -25,6 +25,15 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sessionize_session_id(text, timestamptz) IS
     'Internal: key || ''-YYYYMMDD-HH24MISSMS'' of a session start in UTC, as session_id() makes it.';
 
+-- One state per session of a state: what a session table stores for each
+-- session after merging new events into a partition's sessions (value per
+-- call; src/session_split.c).
+CREATE OR REPLACE FUNCTION @extschema@.session_split(state @extschema@.sessionstate,
+    OUT session_start timestamptz, OUT session_end timestamptz, OUT events bigint,
+    OUT state @extschema@.sessionstate)
+RETURNS SETOF record AS 'MODULE_PATHNAME', 'sessionize_session_split'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+
 -- The AWS Clickstream session view, dashboards, incremental session tables
 --
 -- Generated SQL quotes every identifier with format('%I') and every value
@@ -1630,19 +1639,21 @@ COMMENT ON FUNCTION @extschema@.sessionize_key_check() IS
 -- partition from the source, the events merged now included).
 --
 -- Each stored session is a mergeable state of its own, found by its
--- partition's key and its start.  The captured events of a partition are
--- cut into chains (the sessions they would make alone: session_start() over
--- them).  A stored session can join a chain only if it starts at most the
--- timeout after the chain's last event and ends at most the timeout before
--- its first: the window [lo_t, hi_t].  Stored sessions are apart by more
--- than the timeout, so a chain and the sessions that join it are swept in
--- start order into groups (a member more than the timeout after all earlier
--- ones starts a group), and each group merges into exactly one new session.
--- A new session that starts where a stored one of its group started (same
--- session_id) is written over it, in its page where there is room (no new
--- index entry); the other stored sessions of the group, and their rows, are
--- deleted.  Work and reads follow the new events and the sessions they
--- touch, not the partitions' history.
+-- partition's key and its start.  The captured events of each partition are
+-- aggregated into one state (session_agg: a hash aggregate over all of
+-- them, no sort) and cut into chains, the sessions they would make alone
+-- (session_split).  A stored session can join a chain only if it starts at
+-- most the timeout after the chain's last event and ends at most the
+-- timeout before its first: the window [lo_t, hi_t].  In a partition where
+-- some stored sessions join, its new state and those sessions are merged
+-- (session_merge: the sessions of the union of their events) and split
+-- again, one state per session; stored sessions are apart by more than the
+-- timeout, so no other one can join the result.
+-- A new session that starts where a stored one started (same session_id)
+-- is written over it, in its page where there is room (no new index
+-- entry); the other stored sessions merged, and their rows, are deleted.
+-- Work and reads follow the new events and the sessions they touch, not
+-- the partitions' history.
 --
 -- Rows are found through indexes and then by ctid (states: from the probes;
 -- session rows: through the unique index on (session_id, platform), or the
@@ -1670,47 +1681,47 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             RETURNING user_pseudo_id, platform),
         dirty_keys AS (
             SELECT DISTINCT {key_m} AS key, m.user_pseudo_id, m.platform FROM marks m),
-        -- the sessions of the marked partitions, from the source
+        -- the sessions of the marked partitions, from the source: the
+        -- events of each partition aggregated into one state (a hash
+        -- aggregate, no sort), split into one state per session
+        recomputed_parts AS (
+            SELECT {key_i} AS key, i.user_pseudo_id, i.platform,
+                   pg_catalog.count(*) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS n, {agg} AS state
+            FROM (SELECT {input} FROM {source} e
+                  WHERE e.{user_column}::text IN (SELECT k.user_pseudo_id FROM dirty_keys k)) i
+            WHERE i.counted AND i.ts IS NOT NULL
+              AND EXISTS (SELECT 1 FROM dirty_keys k
+                          WHERE k.user_pseudo_id = i.user_pseudo_id
+                            AND k.platform IS NOT DISTINCT FROM i.platform)
+            GROUP BY i.user_pseudo_id, i.platform),
         recomputed AS (
-            SELECT {key_i} AS key, i.user_pseudo_id, i.platform,
-                   pg_catalog.min(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS lo,
-                   pg_catalog.max(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS hi,
-                   pg_catalog.count(*) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS n, {agg} AS state
-            FROM (SELECT x.*, {ext}.session_start(x.ts, {timeout})
-                                  OVER (PARTITION BY x.user_pseudo_id, x.platform ORDER BY x.ts) AS chain
-                  FROM (SELECT {input} FROM {source} e
-                        WHERE e.{user_column}::text IN (SELECT k.user_pseudo_id FROM dirty_keys k)) x
-                  WHERE x.counted AND x.ts IS NOT NULL
-                    AND EXISTS (SELECT 1 FROM dirty_keys k
-                                WHERE k.user_pseudo_id = x.user_pseudo_id
-                                  AND k.platform IS NOT DISTINCT FROM x.platform)) i
-            GROUP BY i.user_pseudo_id, i.platform, i.chain),$s$
+            SELECT r.key, r.user_pseudo_id, r.platform, x.session_start AS lo, x.session_end AS hi, x.state
+            FROM recomputed_parts r CROSS JOIN LATERAL {ext}.session_split(r.state) x),$s$
         ELSE '' END || $s$
-        -- the captured events, cut into chains, and the window of stored
-        -- session starts and ends that can join each chain (no bound where
-        -- the time would be out of range)
-        chains AS (
+        -- the captured events of each partition aggregated into one state
+        -- (a hash aggregate: no sort), and cut into chains, the sessions
+        -- they make alone (session_split), each with the window of stored
+        -- session starts and ends that can join it (no bound where the time
+        -- would be out of range)
+        parts AS (
             SELECT {key_i} AS key, i.user_pseudo_id, i.platform,
-                   pg_catalog.min(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS lo,
-                   pg_catalog.max(i.ts) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS hi,
                    pg_catalog.count(*) FILTER (WHERE pg_catalog.isfinite(i.ts)) AS n, {agg} AS state
-            FROM (SELECT c.*, {ext}.session_start(c.ts, {timeout})
-                                  OVER (PARTITION BY c.user_pseudo_id, c.platform ORDER BY c.ts) AS chain
-                  FROM consumed c$s$
+            FROM consumed i$s$
         || CASE WHEN with_dirty THEN $s$
-                  -- (those of recomputed partitions are in the source)
-                  WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
-                                    WHERE k.user_pseudo_id = c.user_pseudo_id
-                                      AND k.platform IS NOT DISTINCT FROM c.platform)$s$
-           ELSE '' END || $s$) i
-            GROUP BY i.user_pseudo_id, i.platform, i.chain),
+            -- (those of recomputed partitions are in the source)
+            WHERE NOT EXISTS (SELECT 1 FROM dirty_keys k
+                              WHERE k.user_pseudo_id = i.user_pseudo_id
+                                AND k.platform IS NOT DISTINCT FROM i.platform)$s$
+           ELSE '' END || $s$
+            GROUP BY i.user_pseudo_id, i.platform),
         live AS (
             SELECT c.*,
                    {lo_t_c} AS lo_t,
                    CASE WHEN EXTRACT(epoch FROM c.hi) + EXTRACT(epoch FROM {timeout}) < 9224318016000
                         THEN c.hi + {timeout} ELSE 'infinity' END AS hi_t
-            FROM chains c
-            WHERE c.state IS NOT NULL),
+            FROM (SELECT p.key, p.user_pseudo_id, p.platform, x.session_start AS lo, x.session_end AS hi,
+                         x.state
+                  FROM parts p CROSS JOIN LATERAL {ext}.session_split(p.state) x) c),
         -- the stored sessions that can join a chain: the two latest that
         -- start before its window ends.  Those start inside the window, or
         -- the one before it, which joins if it ends in the window: unless
@@ -1753,53 +1764,42 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             SELECT DISTINCT ON (f.tid) f.tid, f.key, f.user_pseudo_id, f.platform, f.lo, f.hi, f.state
             FROM found f
             ORDER BY f.tid),
-        -- the chains that some of them join; the others are sessions as
-        -- they are (chains of a partition are apart by more than the timeout)
+        -- the partitions where some of them join a chain; in the others
+        -- the chains are the new sessions as they are
         linked AS (
-            SELECT DISTINCT f.key, f.user_pseudo_id, f.platform, f.chain FROM found f),
-        -- chains and stored sessions swept in start order into groups (a
-        -- member starts one when it starts more than the timeout after every
-        -- earlier member ends; compared as lo - timeout > end, which cannot
-        -- overflow as the difference of far-apart times would)
-        members AS (
-            SELECT c.key, c.user_pseudo_id, c.platform, c.lo, c.hi, c.lo_t, c.state, NULL::tid AS tid
-            FROM live c JOIN linked k
-              ON k.key = c.key AND k.chain = c.lo AND k.user_pseudo_id = c.user_pseudo_id
-             AND k.platform IS NOT DISTINCT FROM c.platform
-            UNION ALL
-            SELECT f.key, f.user_pseudo_id, f.platform, f.lo, f.hi, {lo_t_f}, f.state, f.tid FROM fetched f),
-        starts AS (
-            SELECT m.*,
-                   CASE WHEN m.lo_t > pg_catalog.max(m.hi) OVER (PARTITION BY m.user_pseudo_id, m.platform
-                                                                  ORDER BY m.lo, m.tid
-                                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                        THEN 1 ELSE 0 END AS starts_group
-            FROM members m),
+            SELECT DISTINCT f.key, f.user_pseudo_id, f.platform FROM found f),
+        -- in each of those, the partition's new state merged with the stored
+        -- sessions found (one hash aggregate), and split again into one
+        -- state per session: session_merge gives the sessions of the union
+        -- of their events, so a chain and the stored sessions it joins (or
+        -- bridges) become one session.  No other stored session can join
+        -- them: it would have to be within the timeout of a chain or of a
+        -- stored session found, and stored sessions are apart by more.
         merged AS (
-            SELECT g.key, g.user_pseudo_id, g.platform, pg_catalog.min(g.lo) AS lo, pg_catalog.max(g.hi) AS hi,
-                   {ext}.session_merge(g.state) AS state
-            FROM (SELECT s.*, pg_catalog.sum(s.starts_group) OVER (PARTITION BY s.user_pseudo_id, s.platform
-                                                                    ORDER BY s.lo, s.tid
-                                                                    ROWS UNBOUNDED PRECEDING) AS grp
-                  FROM starts s) g
-            GROUP BY g.key, g.user_pseudo_id, g.platform, g.grp),
+            SELECT m.key, m.user_pseudo_id, m.platform, {ext}.session_merge(m.state) AS state
+            FROM (SELECT p.key, p.user_pseudo_id, p.platform, p.state
+                  FROM parts p JOIN linked k
+                    ON k.key = p.key AND k.user_pseudo_id = p.user_pseudo_id
+                   AND k.platform IS NOT DISTINCT FROM p.platform
+                  UNION ALL
+                  SELECT f.key, f.user_pseudo_id, f.platform, f.state FROM fetched f) m
+            GROUP BY m.key, m.user_pseudo_id, m.platform),
         new_sessions AS (
-            SELECT m.key, m.user_pseudo_id, m.platform, m.lo, m.hi, m.state,
-                   {ext}.sessionize_session_id(m.user_pseudo_id, m.lo) AS sid
-            FROM merged m
+            SELECT m.key, m.user_pseudo_id, m.platform, x.session_start AS lo, x.session_end AS hi, x.state,
+                   {ext}.sessionize_session_id(m.user_pseudo_id, x.session_start) AS sid
+            FROM merged m CROSS JOIN LATERAL {ext}.session_split(m.state) x
             UNION ALL
             SELECT c.key, c.user_pseudo_id, c.platform, c.lo, c.hi, c.state,
                    {ext}.sessionize_session_id(c.user_pseudo_id, c.lo)
             FROM live c
             WHERE NOT EXISTS (SELECT 1 FROM linked k
-                              WHERE k.key = c.key AND k.chain = c.lo AND k.user_pseudo_id = c.user_pseudo_id
+                              WHERE k.key = c.key AND k.user_pseudo_id = c.user_pseudo_id
                                 AND k.platform IS NOT DISTINCT FROM c.platform)$s$
         || CASE WHEN with_dirty THEN $s$
             UNION ALL
             SELECT r.key, r.user_pseudo_id, r.platform, r.lo, r.hi, r.state,
                    {ext}.sessionize_session_id(r.user_pseudo_id, r.lo)
-            FROM recomputed r
-            WHERE r.state IS NOT NULL$s$ ELSE '' END || $s$),
+            FROM recomputed r$s$ ELSE '' END || $s$),
         -- what they replace: the stored sessions merged$s$
         || CASE WHEN with_dirty THEN ', and every session of a recomputed partition' ELSE '' END || $s$.
         -- A new session that starts as one of them did is written over it.
@@ -1881,9 +1881,9 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             WHERE g.tid IS NULL AND (SELECT pg_catalog.count(*) FROM deleted_rows) >= 0
             RETURNING 1)
         SELECT (SELECT g.rebuild FROM guard g),
-               coalesce((SELECT pg_catalog.sum(c.n) FROM live c), 0)$s$
+               coalesce((SELECT pg_catalog.sum(p.n) FROM parts p), 0)$s$
         || CASE WHEN with_dirty THEN $s$
-               + coalesce((SELECT pg_catalog.sum(r.n) FROM recomputed r), 0)$s$ ELSE '' END || $s$,
+               + coalesce((SELECT pg_catalog.sum(r.n) FROM recomputed_parts r), 0)$s$ ELSE '' END || $s$,
                (SELECT pg_catalog.count(*) FROM deleted_rows) + (SELECT pg_catalog.count(*) FROM updated_rows)
                + (SELECT pg_catalog.count(*) FROM inserted_rows),
                (SELECT pg_catalog.count(*) FROM inserted_states) + (SELECT pg_catalog.count(*) FROM updated_states)$s$,
@@ -1894,10 +1894,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             -- representable time (4714-11-24 BC)
             'lo_t_c', pg_catalog.format(
                 'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$s) >= -210866803200 '
-                'THEN c.lo - %1$s ELSE ''-infinity'' END', pieces->>'timeout'),
-            'lo_t_f', pg_catalog.format(
-                'CASE WHEN EXTRACT(epoch FROM f.lo) - EXTRACT(epoch FROM %1$s) >= -210866803200 '
-                'THEN f.lo - %1$s ELSE ''-infinity'' END', pieces->>'timeout')))
+                'THEN c.lo - %1$s ELSE ''-infinity'' END', pieces->>'timeout')))
 $$;
 COMMENT ON FUNCTION @extschema@.sessionize_refresh_sql(jsonb, boolean) IS
     'Internal: the statement of a refresh that merges captured events into the stored sessions (and recomputes marked partitions).';
@@ -3199,6 +3196,8 @@ COMMENT ON FUNCTION @extschema@.session_merge(@extschema@.sessionstate, @extsche
     'The sessions of the union of both states'' events; NULL on one side returns the other.';
 COMMENT ON FUNCTION @extschema@.sessions(@extschema@.sessionstate) IS
     'One row per session of the state, in start order, with its metrics (docs/semantics.md, Metrics).';
+COMMENT ON FUNCTION @extschema@.session_split(@extschema@.sessionstate) IS
+    'One row per session of the state, in start order: its start, end, event count, and a state holding that session alone (under the same rules).';
 COMMENT ON FUNCTION @extschema@.session_count(@extschema@.sessionstate) IS
     'Number of sessions in the state.';
 COMMENT ON FUNCTION @extschema@.session_event_count(@extschema@.sessionstate) IS

@@ -16,6 +16,12 @@ parts=[]
 w=open(root+'src/sql/10_window.sql').read()
 i=w.index('-- The id session_id() gives the session of key')
 parts.append(w[i:])
+# session_split(), new in 0.2.0 (C): its definition, without its comment,
+# which the comments below carry
+w=open(root+'src/sql/20_state.sql').read()
+i=w.index('-- One state per session of a state')
+j=w.index('COMMENT ON FUNCTION @extschema@.session_split(')
+parts.append(w[i:j])
 for f in ['30_views.sql','32_dashboards.sql','35_session_table.sql','36_refresh.sql','37_ingest.sql','38_citus.sql','50_live_report.sql']:
     parts.append(open(root+'src/sql/'+f).read())
 # the comments of the C-language objects, which 0.2.0 may have reworded

@@ -229,6 +229,17 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.sessions(@extschema@.sessionstate) IS
     'One row per session of the state, in start order, with its metrics (docs/semantics.md, Metrics).';
 
+-- One state per session of a state: what a session table stores for each
+-- session after merging new events into a partition's sessions (value per
+-- call; src/session_split.c).
+CREATE FUNCTION @extschema@.session_split(state @extschema@.sessionstate,
+    OUT session_start timestamptz, OUT session_end timestamptz, OUT events bigint,
+    OUT state @extschema@.sessionstate)
+RETURNS SETOF record AS 'MODULE_PATHNAME', 'sessionize_session_split'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.session_split(@extschema@.sessionstate) IS
+    'One row per session of the state, in start order: its start, end, event count, and a state holding that session alone (under the same rules).';
+
 CREATE FUNCTION @extschema@.session_count(state @extschema@.sessionstate) RETURNS bigint
 AS 'MODULE_PATHNAME', 'sessionize_session_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.session_count(@extschema@.sessionstate) IS
