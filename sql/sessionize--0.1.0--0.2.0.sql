@@ -2241,7 +2241,7 @@ BEGIN
     -- every platform of each user: those stored, and those of the source
     EXECUTE @extschema@.sessionize_fill($s$
         INSERT INTO {dirty} (user_pseudo_id, platform)
-        SELECT s.user_pseudo_id, s.platform FROM {state} s WHERE s.user_pseudo_id = ANY ($1)
+        SELECT s.user_pseudo_id::text, s.platform FROM {state} s WHERE s.user_pseudo_id::text = ANY ($1)
         UNION
         SELECT i.user_pseudo_id, i.platform
         FROM (SELECT {input} FROM {source} e WHERE e.{user_column}::text = ANY ($1)) i$s$,
