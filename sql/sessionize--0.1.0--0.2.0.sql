@@ -2272,10 +2272,11 @@ COMMENT ON FUNCTION @extschema@.rebuild_session_users(regclass, text[]) IS
 --
 -- Capture is by an ingest column (37_ingest.sql): Citus has no triggers on
 -- distributed tables.  As on one server, each session has a mergeable state
--- of its own; new events are cut into chains, the stored sessions within
--- the timeout of a chain are found, and chains and sessions are swept into
--- groups that each merge into one session (36_refresh.sql says why that is
--- exact).  On one server that is one statement with index probes and
+-- of its own; the new events of each partition are aggregated and split
+-- into chains (session_split), the stored sessions within the timeout of a
+-- chain are found, and chains and those sessions are swept into groups
+-- that each merge into one session (36_refresh.sql says why merging them
+-- is exact).  On one server that is one statement with index probes and
 -- ctid-addressed writes; Citus runs no such statement across shards, so here
 -- it is a few statements, each of which it runs on the workers, with
 -- scratch rows in a distributed, co-located stage table (<name>_delta).
@@ -2395,19 +2396,23 @@ COMMENT ON FUNCTION @extschema@.sessionize_create_distributed(text, text, text, 
 -- them):
 --   marked: the marked users' session rows and states deleted, their
 --      sessions recomputed from the source up to the watermark hi;
---   chains: the rows that arrived in (lo, hi], of the other users, cut into
---      chains (session_start() over them), each aggregated, into the stage;
+--   chains: the rows that arrived in (lo, hi], of the other users,
+--      aggregated per partition (user, platform) and split into chains, the
+--      sessions they make alone (session_split), into the stage;
 --   joined: the stored sessions that can join a chain (they start at most
 --      the timeout after its last event and end at most the timeout before
 --      its first) marked as replaced (refreshed = -n);
 --   merged: chains and those sessions swept, per partition in start order,
 --      into groups (an item more than the timeout after every earlier one
---      starts a group), each merged into one session, into the stage;
+--      starts a group), each merged into one session, into the stage (a
+--      merge per partition split again, as on one server, is a GROUP BY
+--      over a UNION ALL with a function after it, which Citus does not
+--      push down);
 --   replaced: the session rows and states of the replaced sessions deleted;
 --   stored: the merged sessions stored (refreshed = n);
 --   rows: the session rows of every state written, inserted.
--- (The refresh then empties the stage.)  A rebuild (lo NULL) deletes everything and computes all sessions from
--- the source instead.
+-- (The refresh then empties the stage.)  A rebuild (lo NULL) deletes
+-- everything and computes all sessions from the source instead.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_sql(session_table regclass, state_table text,
     stage_table text, src regclass, cfg jsonb, n bigint, lo timestamptz, hi timestamptz, users text[],
     reach interval)
@@ -2440,17 +2445,16 @@ DECLARE
         'lo_r', pg_catalog.format(
             'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$L::interval) >= -210866803200 '
             'THEN c.lo - %1$L::interval ELSE ''-infinity'' END', reach));
-    -- the sessions of some source rows ({filter} over alias e): cut by
-    -- session_start() over each partition's events, each aggregated
+    -- the sessions of some source rows ({filter} over alias e): the rows
+    -- of each partition aggregated into one state (a hash aggregate, no
+    -- sort), split into one state per session
     sessions_sql text := $s$
-        SELECT c.user_key, c.platform, c.lo, c.hi, c.state, c.events
-        FROM (SELECT i.user_key, i.platform, pg_catalog.min(i.ts) AS lo, pg_catalog.max(i.ts) AS hi,
-                     {agg} AS state, pg_catalog.count(*) AS events
-              FROM (SELECT x.*, {ext}.session_start(x.ts, {timeout})
-                                    OVER (PARTITION BY x.user_key, x.platform ORDER BY x.ts) AS chain
-                    FROM (SELECT {input} FROM {source} e WHERE {filter}) x
-                    WHERE x.counted AND x.ts IS NOT NULL) i
-              GROUP BY i.user_key, i.platform, i.chain) c$s$;
+        SELECT g.user_key, g.platform, x.session_start AS lo, x.session_end AS hi, x.state, x.events
+        FROM (SELECT i.user_key, i.platform, {agg} AS state
+              FROM (SELECT {input} FROM {source} e WHERE {filter}) i
+              WHERE i.counted AND i.ts IS NOT NULL
+              GROUP BY i.user_key, i.platform) g
+        CROSS JOIN LATERAL {ext}.session_split(g.state) x$s$;
     store_sql text := $s$
         INSERT INTO {state} (user_pseudo_id, platform, session_start, session_end, state, events, refreshed)
         SELECT s.user_key, s.platform, s.lo, s.hi, s.state, s.events, {n} FROM ($s$ || sessions_sql || ') s';
