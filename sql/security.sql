@@ -441,6 +441,34 @@ SELECT create_session_table('sec_ci_events', 'sec_ci_s', dashboards => false);
 DROP TABLE sec_ci_events;
 DROP COLLATION sec_ci;
 
+-- i. A domain over a built-in type, owned by eve, on a mapped column: casts
+-- to it run its constraints, her code, as whoever creates or refreshes.
+-- Refused when made; and when the domain passes to her later, the next
+-- refresh refuses.
+SET ROLE regress_sz_eve;
+CREATE FUNCTION sec_shared.eve_check(text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN EXECUTE 'ALTER ROLE regress_sz_eve SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END;
+    RETURN true;
+END $$;
+CREATE DOMAIN sec_shared.eve_uid AS text;
+RESET ROLE;
+CREATE TABLE sec_dom_events (LIKE sec.events);
+ALTER TABLE sec_dom_events ALTER COLUMN user_pseudo_id TYPE sec_shared.eve_uid;
+INSERT INTO sec_dom_events SELECT * FROM sec.events LIMIT 10;
+SELECT create_session_table('sec_dom_events', 'sec_dom', dashboards => false);
+CREATE DOMAIN sec_shared.uid AS text;
+ALTER TABLE sec_dom_events ALTER COLUMN user_pseudo_id TYPE sec_shared.uid;
+SELECT create_session_table('sec_dom_events', 'sec_dom', dashboards => false) IS NOT NULL AS made;
+ALTER DOMAIN sec_shared.uid OWNER TO regress_sz_eve;
+SET ROLE regress_sz_eve;
+ALTER DOMAIN sec_shared.uid ADD CONSTRAINT c CHECK (sec_shared.eve_check(VALUE));
+RESET ROLE;
+SELECT refresh_session_table('sec_dom');
+SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_sz_eve';
+SELECT drop_session_table('sec_dom');
+DROP TABLE sec_dom_events;
+
 -- cleanup
 SELECT drop_session_table('sec_sessions');
 DROP VIEW sec_ref, sec_typed_view, sec_bc_view;

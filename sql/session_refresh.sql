@@ -184,8 +184,8 @@ SELECT refresh_session_table('sr') > 0 AS rebuilt;
 SELECT attname FROM pg_attribute WHERE attrelid = 'sr_state'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
 SELECT * FROM sr_check();
 
--- 7. Refreshes run without JIT and with their search_path, whatever the
--- session's settings.
+-- 7. Refreshes run without JIT, with their search_path and with ISO dates
+-- (watermarks written into statements), whatever the session's settings.
 SELECT proconfig FROM pg_proc WHERE proname = 'refresh_session_table';
 SET jit = on;
 SET jit_above_cost = 0;

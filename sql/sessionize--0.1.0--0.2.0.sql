@@ -1036,8 +1036,8 @@ BEGIN
     FROM cols c
     JOIN pg_catalog.pg_type t ON t.oid = c.typ
     JOIN pg_catalog.pg_roles r ON r.oid = t.typowner
-    WHERE t.typtype <> 'd' AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
-      AND (t.typtype NOT IN ('b', 'e')
+    WHERE NOT (t.typcategory = 'A' AND t.typelem <> 0)
+      AND (t.typtype NOT IN ('b', 'e', 'd')
            OR NOT (r.rolsuper OR r.rolname = CURRENT_USER))
     LIMIT 1;
     IF FOUND THEN
@@ -1359,7 +1359,11 @@ CREATE OR REPLACE FUNCTION @extschema@.sessionize_create_session_table(default_n
     excluded_events text[], engaged_duration interval, engaged_views integer,
     struggling_sessions integer, struggling_seconds numeric, dashboards boolean, time_zone text,
     ingest_column text, ingest_settle interval)
-RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS regclass LANGUAGE plpgsql
+-- (the configuration records intervals and times as text: in the same style
+-- whoever creates; the first build is a refresh)
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
     cfg jsonb;
@@ -1578,6 +1582,9 @@ BEGIN
                   DETAIL = coalesce(k, 'Its column types were not recorded.'),
                   HINT = pg_catalog.format('Changes are no longer captured.  Make the table again: drop_session_table(%L), then create_session_table().', session_table::text);
     END IF;
+    -- the mapped columns' types, owners included: the owner of a domain
+    -- could have given it to another role, or its own code reach capture
+    PERFORM @extschema@.sessionize_check_column_types(src, cfg);
     IF pg_catalog.row_security_active(src) THEN
         RAISE EXCEPTION 'row-level security hides rows of % from role %', src, CURRENT_USER
             USING ERRCODE = 'insufficient_privilege',
@@ -1626,6 +1633,19 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.sessionize_key_check() IS
     'Internal: the key of a known partition on this server, to detect a change of the hash.';
+
+-- An interval as an SQL literal of microseconds, without a day part: the
+-- generated statements add it to timestamptz values, and '1 day' added
+-- across a change of daylight saving time is 23 or 25 hours in the time
+-- zone of the server that evaluates it (a Citus worker's own), where the
+-- session rules count a day as 24 hours (sess_interval_usec).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_interval_sql(i interval) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%L::interval',
+        (EXTRACT(epoch FROM i) * 1000000)::numeric(30, 0)::text || ' microseconds')
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_interval_sql(interval) IS
+    'Internal: an interval as a literal of microseconds (no days, which daylight saving time would stretch).';
 
 -- The statement of a refresh that consumes the captured changes and applies
 -- them, when no rebuild is needed (refresh_session_table, below).  One
@@ -1904,6 +1924,10 @@ RETURNS bigint LANGUAGE plpgsql
 -- JIT compiles every statement whose estimated cost is high, which a
 -- refresh's statements easily are while processing a handful of events.
 SET jit = off
+-- times written into generated statements (watermarks) are read back
+-- whatever the caller's DateStyle, and by Citus workers, which parse what
+-- the coordinator writes with their own
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record; pieces jsonb;
@@ -1953,7 +1977,7 @@ BEGIN
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
         'agg', @extschema@.sessionize_agg_sql(t.cfg, (t.cfg->>'timeout')::interval),
         'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
-        'timeout', pg_catalog.quote_literal(t.cfg->>'timeout') || '::interval',
+        'timeout', @extschema@.sessionize_interval_sql((t.cfg->>'timeout')::interval),
         'columns', @extschema@.sessionize_columns_sql(t.cfg));
     SELECT pieces || pg_catalog.jsonb_build_object(
                'column_names', pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
@@ -2228,15 +2252,32 @@ COMMENT ON FUNCTION @extschema@.sessionize_ingest_pull(regclass, regclass, jsonb
 -- the next refresh to recompute from the source; it works for any session
 -- table, as its owner.
 CREATE OR REPLACE FUNCTION @extschema@.rebuild_session_users(session_table regclass, users text[] DEFAULT NULL)
-RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS bigint LANGUAGE plpgsql
+-- (the source is read up to the watermark, written into the statement)
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record;
+    c record;
     n bigint;
 BEGIN
     SELECT * INTO t FROM @extschema@.sessionize_session_parts(session_table);
     IF users IS NULL THEN
         EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', t.dirty_table);
         RETURN NULL;
+    END IF;
+    -- a refresh under way may be storing these users' first sessions, which
+    -- the lookups below would not see: wait for it (its lock)
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
+    SELECT * INTO c FROM @extschema@.sessionize_session_table(session_table);
+    IF @extschema@.sessionize_is_distributed(c.cfg) THEN
+        -- a distributed table recomputes a user's every platform: the
+        -- users are marked as they are (38_citus.sql)
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %s (user_pseudo_id) SELECT DISTINCT u FROM pg_catalog.unnest($1) u WHERE u IS NOT NULL',
+            t.dirty_table) USING users;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        RETURN n;
     END IF;
     -- every platform of each user: those stored, and those of the source
     EXECUTE @extschema@.sessionize_fill($s$
@@ -2245,11 +2286,10 @@ BEGIN
         UNION
         SELECT i.user_pseudo_id, i.platform
         FROM (SELECT {input} FROM {source} e WHERE e.{user_column}::text = ANY ($1)) i$s$,
-        (SELECT pg_catalog.jsonb_build_object(
+        pg_catalog.jsonb_build_object(
             'dirty', t.dirty_table, 'state', t.state_table, 'source', @extschema@.sessionize_ingest_source(c.src, c.cfg),
             'input', @extschema@.sessionize_input_sql(c.src, c.cfg),
-            'user_column', pg_catalog.quote_ident(c.cfg->>'user_column'))
-         FROM @extschema@.sessionize_session_table(session_table) c))
+            'user_column', pg_catalog.quote_ident(c.cfg->>'user_column')))
         USING users;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
@@ -2316,7 +2356,20 @@ CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_config(src regclas
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     dist text := @extschema@.sessionize_distribution_column(src);
+    other boolean := false;
 BEGIN
+    -- a reference table or a Citus local table: neither is distributed by
+    -- a column, and neither takes the triggers or the bookkeeping
+    IF dist IS NULL AND pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1 '
+                'AND p.partmethod = ''n'' AND (p.repmodel = ''t'' OR p.colocationid = 0))'
+            INTO other USING src;
+    END IF;
+    IF other THEN
+        RAISE EXCEPTION 'session tables over the Citus reference or local table % are not supported', src
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Distribute the events by the user column (docs/citus.md), or use create_session_view().';
+    END IF;
     IF dist IS NULL THEN
         RETURN '{}';
     END IF;
@@ -2419,7 +2472,7 @@ CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_sql(session_table 
 RETURNS TABLE (step text, statement text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    timeout text := pg_catalog.quote_literal(cfg->>'timeout') || '::interval';
+    timeout text := @extschema@.sessionize_interval_sql((cfg->>'timeout')::interval);
     -- e.<user column> = ANY (<the marked users>): Citus prunes the shards
     marked text := pg_catalog.format('e.%I = ANY (%L::%s[])', cfg->>'user_column', users, cfg->>'user_type');
     pieces jsonb := pg_catalog.jsonb_build_object(
@@ -2443,8 +2496,8 @@ DECLARE
         -- lo - reach (computed here: Citus takes no STABLE expression in
         -- the CASE of an UPDATE)
         'lo_r', pg_catalog.format(
-            'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$L::interval) >= -210866803200 '
-            'THEN c.lo - %1$L::interval ELSE ''-infinity'' END', reach));
+            'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$s) >= -210866803200 '
+            'THEN c.lo - %1$s ELSE ''-infinity'' END', @extschema@.sessionize_interval_sql(reach)));
     -- the sessions of some source rows ({filter} over alias e): the rows
     -- of each partition aggregated into one state (a hash aggregate, no
     -- sort), split into one state per session

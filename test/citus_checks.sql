@@ -328,6 +328,13 @@ SELECT CASE WHEN r LIKE '%needs an ingest column%' THEN 'ok:   create_session_ta
             ELSE 'FAIL: create_session_table without an ingest column: ' || r END
 FROM pg_temp.sz_try('create_session_table on the distributed table, without an ingest column',
                     $q$SELECT create_session_table('ev_dist', 'st_dist')$q$) r;
+CREATE TABLE ev_ref (LIKE ev_dist);
+SELECT create_reference_table('ev_ref') \g /dev/null
+SELECT CASE WHEN r LIKE '%reference or local table%' THEN 'ok:   create_session_table over a reference table is refused with a hint'
+            ELSE 'FAIL: create_session_table over a reference table: ' || r END
+FROM pg_temp.sz_try('create_session_table on a reference table',
+                    $q$SELECT create_session_table('ev_ref', 'st_ref', ingest_column => 'ingest_ms')$q$) r;
+DROP TABLE ev_ref;
 SELECT create_session_table('ev_dist', 'sti_dist', ingest_column => 'ingest_ms', ingest_settle => '1 second') \g /dev/null
 SELECT CASE WHEN count(*) = 4 AND count(DISTINCT p.colocationid) = 1 AND bool_and(p.partmethod = 'h')
             THEN 'ok:   ingest session table: the session table, its states and its stage are distributed, co-located with the events'
@@ -406,6 +413,48 @@ SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid:
              AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relname LIKE 'sti\_dist%')
             THEN 'ok:   drop_session_table drops a distributed session table with its states'
             ELSE 'FAIL: drop_session_table left parts of a distributed session table' END;
+
+------------------------------------------------------------------------------
+-- Session tables whatever the settings: a refresh called with another
+-- DateStyle and time zone, and workers in a zone with daylight saving time
+-- (test/t_citus.sh starts the nodes with timezone = 'Europe/Berlin'): a
+-- 1-day timeout across the change of 2024-03-31, and a 25-hour session that
+-- makes the longest stored session a day and an hour
+------------------------------------------------------------------------------
+CREATE TABLE tz_dist (user_pseudo_id text, platform text, event_timestamp timestamptz, event_id text,
+    event_name text, page_view_page_title text, screen_view_screen_name text,
+    user_engagement_time_msec bigint, ingest timestamptz DEFAULT now());
+SELECT create_distributed_table('tz_dist', 'user_pseudo_id') \g /dev/null
+CREATE TABLE tz_local (LIKE tz_dist INCLUDING DEFAULTS);
+CREATE FUNCTION pg_temp.tz_add(u text, ts timestamptz) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO tz_dist (user_pseudo_id, platform, event_timestamp, event_id, event_name, page_view_page_title)
+    VALUES (u, 'Web', ts, u || ts, '_page_view', 'P');
+    INSERT INTO tz_local (user_pseudo_id, platform, event_timestamp, event_id, event_name, page_view_page_title)
+    VALUES (u, 'Web', ts, u || ts, '_page_view', 'P');
+$$;
+SELECT pg_temp.tz_add('d1', '2024-03-30 12:00+00') \g /dev/null
+SELECT pg_temp.tz_add('d2', '2024-03-30 00:00+00'::timestamptz + i * interval '20 minutes') FROM generate_series(0, 75) i \g /dev/null
+SELECT create_session_table('tz_dist', 'tz1_dist', timeout => '1 day', ingest_column => 'ingest',
+                            ingest_settle => '0 seconds', dashboards => false) \g /dev/null
+SELECT create_session_table('tz_dist', 'tz2_dist', ingest_column => 'ingest', ingest_settle => '0 seconds', dashboards => false) \g /dev/null
+SELECT create_session_view('tz_local', 'tz1_local', timeout => '1 day', dashboards => false) \g /dev/null
+SELECT create_session_view('tz_local', 'tz2_local', dashboards => false) \g /dev/null
+SELECT format('note: the workers'' time zone: %s', result) FROM run_command_on_workers('SHOW timezone') LIMIT 1;
+-- 23.5 hours after d1's session (one session at a 1-day timeout), and 10
+-- minutes after d2's 25-hour one; refreshed with dates written day first,
+-- in a zone whose abbreviation (IST) means another zone by default
+SELECT pg_temp.tz_add('d1', '2024-03-31 11:30+00'), pg_temp.tz_add('d2', '2024-03-31 01:10+00') \g /dev/null
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Asia/Kolkata';
+SELECT refresh_session_table('tz1_dist'), refresh_session_table('tz2_dist') \g /dev/null
+RESET DateStyle;
+SET TimeZone = 'UTC';
+SELECT pg_temp.sz_compare('session table, 1-day timeout across daylight saving time on the workers, refreshed in another DateStyle',
+    'SELECT session_id, user_pseudo_id::text, platform, session_duration, session_views, session_start_timestamp FROM {x}',
+    'tz1_dist', 'tz1_local');
+SELECT pg_temp.sz_compare('session table, a session longer than a day across daylight saving time on the workers',
+    'SELECT session_id, user_pseudo_id::text, platform, session_duration, session_views, session_start_timestamp FROM {x}',
+    'tz2_dist', 'tz2_local');
 
 ------------------------------------------------------------------------------
 -- The live report over viewer events distributed by live session, and by

@@ -76,6 +76,24 @@ ingest_scenario() {
 	q "SELECT refresh_session_table('ig_sessions')" >/dev/null
 	check "rebuilding their users brings them in" 0 "$(differences)"
 
+	echo "== rebuild_session_users() while a refresh stores the user's first sessions"
+	q "INSERT INTO ig_events VALUES ('n-1', '_page_view', '2026-04-02 10:00', 'Web', 'newcomer', 'P', NULL, NULL,
+	                                  floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint),
+	                                 ('n-2', '_page_view', '2026-04-02 10:20', 'Web', 'newcomer', 'P', NULL, NULL,
+	                                  floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint)" >/dev/null
+	sleep 3.5
+	printf "BEGIN;\nSELECT refresh_session_table('ig_sessions');\nSELECT pg_sleep(3);\nCOMMIT;\n" >/tmp/sz_ingest_refresh.$$.sql
+	chmod 644 /tmp/sz_ingest_refresh.$$.sql
+	qbg /tmp/sz_ingest_refresh.$$.sql
+	sleep 1
+	q "DELETE FROM ig_events WHERE event_id = 'n-2'" >/dev/null
+	check "it waits for the refresh and marks the user" t "$(q "SELECT rebuild_session_users('ig_sessions', '{newcomer}') > 0")"
+	wait "$bg_pid"
+	bg_pid=
+	rm -f /tmp/sz_ingest_refresh.$$.sql
+	q "SELECT refresh_session_table('ig_sessions')" >/dev/null
+	check "the next refresh applies the delete" 0 "$(differences)"
+
 	echo "== updates and deletes are seen through rebuild_session_users()"
 	q "DELETE FROM ig_events WHERE user_pseudo_id = 'u3'; UPDATE ig_events SET page_view_page_title = 'X' WHERE user_pseudo_id = 'u5'" >/dev/null
 	q "SELECT refresh_session_table('ig_sessions')" >/dev/null

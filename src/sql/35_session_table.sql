@@ -153,8 +153,8 @@ BEGIN
     FROM cols c
     JOIN pg_catalog.pg_type t ON t.oid = c.typ
     JOIN pg_catalog.pg_roles r ON r.oid = t.typowner
-    WHERE t.typtype <> 'd' AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
-      AND (t.typtype NOT IN ('b', 'e')
+    WHERE NOT (t.typcategory = 'A' AND t.typelem <> 0)
+      AND (t.typtype NOT IN ('b', 'e', 'd')
            OR NOT (r.rolsuper OR r.rolname = CURRENT_USER))
     LIMIT 1;
     IF FOUND THEN
@@ -476,7 +476,11 @@ CREATE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
     excluded_events text[], engaged_duration interval, engaged_views integer,
     struggling_sessions integer, struggling_seconds numeric, dashboards boolean, time_zone text,
     ingest_column text, ingest_settle interval)
-RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS regclass LANGUAGE plpgsql
+-- (the configuration records intervals and times as text: in the same style
+-- whoever creates; the first build is a refresh)
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ext name := @extschema@.sessionize_schema();
     cfg jsonb;

@@ -66,6 +66,9 @@ BEGIN
                   DETAIL = coalesce(k, 'Its column types were not recorded.'),
                   HINT = pg_catalog.format('Changes are no longer captured.  Make the table again: drop_session_table(%L), then create_session_table().', session_table::text);
     END IF;
+    -- the mapped columns' types, owners included: the owner of a domain
+    -- could have given it to another role, or its own code reach capture
+    PERFORM @extschema@.sessionize_check_column_types(src, cfg);
     IF pg_catalog.row_security_active(src) THEN
         RAISE EXCEPTION 'row-level security hides rows of % from role %', src, CURRENT_USER
             USING ERRCODE = 'insufficient_privilege',
@@ -114,6 +117,19 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.sessionize_key_check() IS
     'Internal: the key of a known partition on this server, to detect a change of the hash.';
+
+-- An interval as an SQL literal of microseconds, without a day part: the
+-- generated statements add it to timestamptz values, and '1 day' added
+-- across a change of daylight saving time is 23 or 25 hours in the time
+-- zone of the server that evaluates it (a Citus worker's own), where the
+-- session rules count a day as 24 hours (sess_interval_usec).
+CREATE FUNCTION @extschema@.sessionize_interval_sql(i interval) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%L::interval',
+        (EXTRACT(epoch FROM i) * 1000000)::numeric(30, 0)::text || ' microseconds')
+$$;
+COMMENT ON FUNCTION @extschema@.sessionize_interval_sql(interval) IS
+    'Internal: an interval as a literal of microseconds (no days, which daylight saving time would stretch).';
 
 -- The statement of a refresh that consumes the captured changes and applies
 -- them, when no rebuild is needed (refresh_session_table, below).  One
@@ -392,6 +408,10 @@ RETURNS bigint LANGUAGE plpgsql
 -- JIT compiles every statement whose estimated cost is high, which a
 -- refresh's statements easily are while processing a handful of events.
 SET jit = off
+-- times written into generated statements (watermarks) are read back
+-- whatever the caller's DateStyle, and by Citus workers, which parse what
+-- the coordinator writes with their own
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record; pieces jsonb;
@@ -441,7 +461,7 @@ BEGIN
         'ext', pg_catalog.quote_ident(@extschema@.sessionize_schema()),
         'agg', @extschema@.sessionize_agg_sql(t.cfg, (t.cfg->>'timeout')::interval),
         'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
-        'timeout', pg_catalog.quote_literal(t.cfg->>'timeout') || '::interval',
+        'timeout', @extschema@.sessionize_interval_sql((t.cfg->>'timeout')::interval),
         'columns', @extschema@.sessionize_columns_sql(t.cfg));
     SELECT pieces || pg_catalog.jsonb_build_object(
                'column_names', pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),

@@ -117,15 +117,32 @@ COMMENT ON FUNCTION @extschema@.sessionize_ingest_pull(regclass, regclass, jsonb
 -- the next refresh to recompute from the source; it works for any session
 -- table, as its owner.
 CREATE FUNCTION @extschema@.rebuild_session_users(session_table regclass, users text[] DEFAULT NULL)
-RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS bigint LANGUAGE plpgsql
+-- (the source is read up to the watermark, written into the statement)
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record;
+    c record;
     n bigint;
 BEGIN
     SELECT * INTO t FROM @extschema@.sessionize_session_parts(session_table);
     IF users IS NULL THEN
         EXECUTE pg_catalog.format('INSERT INTO %s (everything) VALUES (true)', t.dirty_table);
         RETURN NULL;
+    END IF;
+    -- a refresh under way may be storing these users' first sessions, which
+    -- the lookups below would not see: wait for it (its lock)
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
+    SELECT * INTO c FROM @extschema@.sessionize_session_table(session_table);
+    IF @extschema@.sessionize_is_distributed(c.cfg) THEN
+        -- a distributed table recomputes a user's every platform: the
+        -- users are marked as they are (38_citus.sql)
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %s (user_pseudo_id) SELECT DISTINCT u FROM pg_catalog.unnest($1) u WHERE u IS NOT NULL',
+            t.dirty_table) USING users;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        RETURN n;
     END IF;
     -- every platform of each user: those stored, and those of the source
     EXECUTE @extschema@.sessionize_fill($s$
@@ -134,11 +151,10 @@ BEGIN
         UNION
         SELECT i.user_pseudo_id, i.platform
         FROM (SELECT {input} FROM {source} e WHERE e.{user_column}::text = ANY ($1)) i$s$,
-        (SELECT pg_catalog.jsonb_build_object(
+        pg_catalog.jsonb_build_object(
             'dirty', t.dirty_table, 'state', t.state_table, 'source', @extschema@.sessionize_ingest_source(c.src, c.cfg),
             'input', @extschema@.sessionize_input_sql(c.src, c.cfg),
-            'user_column', pg_catalog.quote_ident(c.cfg->>'user_column'))
-         FROM @extschema@.sessionize_session_table(session_table) c))
+            'user_column', pg_catalog.quote_ident(c.cfg->>'user_column')))
         USING users;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;

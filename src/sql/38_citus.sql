@@ -57,7 +57,20 @@ CREATE FUNCTION @extschema@.sessionize_distributed_config(src regclass, cfg json
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     dist text := @extschema@.sessionize_distribution_column(src);
+    other boolean := false;
 BEGIN
+    -- a reference table or a Citus local table: neither is distributed by
+    -- a column, and neither takes the triggers or the bookkeeping
+    IF dist IS NULL AND pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1 '
+                'AND p.partmethod = ''n'' AND (p.repmodel = ''t'' OR p.colocationid = 0))'
+            INTO other USING src;
+    END IF;
+    IF other THEN
+        RAISE EXCEPTION 'session tables over the Citus reference or local table % are not supported', src
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Distribute the events by the user column (docs/citus.md), or use create_session_view().';
+    END IF;
     IF dist IS NULL THEN
         RETURN '{}';
     END IF;
@@ -160,7 +173,7 @@ CREATE FUNCTION @extschema@.sessionize_distributed_sql(session_table regclass, s
 RETURNS TABLE (step text, statement text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    timeout text := pg_catalog.quote_literal(cfg->>'timeout') || '::interval';
+    timeout text := @extschema@.sessionize_interval_sql((cfg->>'timeout')::interval);
     -- e.<user column> = ANY (<the marked users>): Citus prunes the shards
     marked text := pg_catalog.format('e.%I = ANY (%L::%s[])', cfg->>'user_column', users, cfg->>'user_type');
     pieces jsonb := pg_catalog.jsonb_build_object(
@@ -184,8 +197,8 @@ DECLARE
         -- lo - reach (computed here: Citus takes no STABLE expression in
         -- the CASE of an UPDATE)
         'lo_r', pg_catalog.format(
-            'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$L::interval) >= -210866803200 '
-            'THEN c.lo - %1$L::interval ELSE ''-infinity'' END', reach));
+            'CASE WHEN EXTRACT(epoch FROM c.lo) - EXTRACT(epoch FROM %1$s) >= -210866803200 '
+            'THEN c.lo - %1$s ELSE ''-infinity'' END', @extschema@.sessionize_interval_sql(reach)));
     -- the sessions of some source rows ({filter} over alias e): the rows
     -- of each partition aggregated into one state (a hash aggregate, no
     -- sort), split into one state per session
