@@ -302,7 +302,7 @@ FULL JOIN p ON p.u = o.u AND p.sn = o.session_number;
 -- session_split(): one state per session.  Each state reads as its session
 -- (sessions()), is byte for byte what session_agg makes of that session's
 -- events alone (fixed timeout), and merging them gives the input back; in
--- events mode too (max_duration); under LIMIT it stops early; an empty state
+-- events mode too (max_duration); its first row under LIMIT; an empty state
 -- gives no row, NULL none, a corrupt one an error.
 CREATE TEMP TABLE sp (u text, ts timestamptz, v text, e bigint, id text);
 INSERT INTO sp VALUES

@@ -27,9 +27,12 @@
  *		first event starts one and no rule splits the others (they did not
  *		before); its split_reason then reads 'first'.
  *
- * Value per call: a caller under LIMIT stops the reading early.  What a call
+ * Value per call: called in a select list, a LIMIT stops the reading early
+ * (in FROM or LATERAL, PostgreSQL collects every row first; in EVENTS mode
+ * the sessions are derived before the first row either way).  What a call
  * keeps between rows is the (detoasted) input and, in EVENTS mode, the
- * start of each session's events: bounded by the input's size.
+ * bounds, event count and first event of each session (32 bytes each): the
+ * decoded events and summaries are freed before the first row.
  *
  *-------------------------------------------------------------------------
  */
@@ -58,7 +61,9 @@ typedef struct SplitCtx
 	const char *data;			/* the input's binary form */
 	int			hdr_len;		/* bytes of its header, count excluded */
 	/* EVENTS mode: the sessions, and where the events of each start */
-	SessSummary *sess;
+	TimestampTz *starts;
+	TimestampTz *ends;
+	int64	   *counts;
 	int64		nsess;
 	int64		next;
 	int64	   *ev_off;			/* nsess + 1 offsets into data */
@@ -137,8 +142,11 @@ sessionize_session_split(PG_FUNCTION_ARGS)
 			oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 			tupdesc = BlessTupleDesc(CreateTupleDescCopy(rettype));
 			MemoryContextSwitchTo(oldcxt);
-			if (split_desc != NULL)
-				FreeTupleDesc(split_desc);
+			/*
+			 * (the previous one is left allocated: a call under way, which
+			 * the new extension's calls could interrupt from inside the
+			 * same query, may still form its rows with it)
+			 */
 			split_desc = tupdesc;
 			split_desc_type = argtype;
 		}
@@ -153,27 +161,43 @@ sessionize_session_split(PG_FUNCTION_ARGS)
 		c->hdr_len = c->r.off - 8;
 		if (c->r.rules.mode == SESS_MODE_EVENTS)
 		{
-			SessState  *st = sess_state_deserialize(CurrentMemoryContext,
-													c->data, len, NULL);
+			/*
+			 * The sessions are derived from the decoded state in a context
+			 * of their own, deleted once their bounds and counts are copied:
+			 * the decoded events and summaries take several times the input
+			 */
+			MemoryContext work = AllocSetContextCreate(CurrentMemoryContext,
+													   "session_split",
+													   ALLOCSET_DEFAULT_SIZES);
+			MemoryContext callcxt = MemoryContextSwitchTo(work);
+			SessState  *st = sess_state_deserialize(work, c->data, len, NULL);
+			SessSummary *sess = sess_state_sessions(st, &c->nsess);
 			int64		i;
 			int64		off = c->r.off;
 
+			MemoryContextSwitchTo(callcxt);
 			c->events_mode = true;
-			c->sess = sess_state_sessions(st, &c->nsess);
+			c->starts = palloc_extended(c->nsess * sizeof(TimestampTz) + 1, MCXT_ALLOC_HUGE);
+			c->ends = palloc_extended(c->nsess * sizeof(TimestampTz) + 1, MCXT_ALLOC_HUGE);
+			c->counts = palloc_extended(c->nsess * sizeof(int64) + 1, MCXT_ALLOC_HUGE);
 			c->ev_off = palloc_extended((c->nsess + 1) * sizeof(int64),
 										MCXT_ALLOC_HUGE);
 			for (i = 0; i < c->nsess; i++)
 			{
 				int64		k;
 
+				c->starts[i] = sess[i].start;
+				c->ends[i] = sess[i].end;
+				c->counts[i] = sess[i].events;
 				c->ev_off[i] = off;
-				for (k = 0; k < c->sess[i].events; k++)
+				for (k = 0; k < sess[i].events; k++)
 				{
 					CHECK_FOR_INTERRUPTS();
 					off += event_wire_size(c->data + off);
 				}
 			}
 			c->ev_off[c->nsess] = off;
+			MemoryContextDelete(work);
 			if (off != len)
 				elog(ERROR, "session_split(): the sessions do not cover the events of the state");
 		}
@@ -185,14 +209,11 @@ sessionize_session_split(PG_FUNCTION_ARGS)
 
 	if (c->events_mode)
 	{
-		SessSummary *s;
-
 		if (c->next >= c->nsess)
 			SRF_RETURN_DONE(funcctx);
-		s = &c->sess[c->next];
-		start = s->start;
-		end = s->end;
-		events = s->events;
+		start = c->starts[c->next];
+		end = c->ends[c->next];
+		events = c->counts[c->next];
 		state = one_session_state(c, events, c->ev_off[c->next],
 								  c->ev_off[c->next + 1]);
 		c->next++;
