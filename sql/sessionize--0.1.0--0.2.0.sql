@@ -2468,11 +2468,16 @@ COMMENT ON FUNCTION @extschema@.sessionize_create_distributed(text, text, text, 
 -- everything and computes all sessions from the source instead.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_sql(session_table regclass, state_table text,
     stage_table text, src regclass, cfg jsonb, n bigint, lo timestamptz, hi timestamptz, users text[],
-    reach interval)
+    reach interval, touched text[] DEFAULT NULL)
 RETURNS TABLE (step text, statement text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     timeout text := @extschema@.sessionize_interval_sql((cfg->>'timeout')::interval);
+    -- touched: every user whose rows arrived, and the marked ones, when
+    -- they are few: each statement then names them, and Citus sends it only
+    -- to the shards that hold them (a fixed round of tasks on every shard
+    -- is most of a small refresh)
+    named text := pg_catalog.format('.user_pseudo_id = ANY (%L::%s[])', touched, cfg->>'user_type');
     -- e.<user column> = ANY (<the marked users>): Citus prunes the shards
     marked text := pg_catalog.format('e.%I = ANY (%L::%s[])', cfg->>'user_column', users, cfg->>'user_type');
     pieces jsonb := pg_catalog.jsonb_build_object(
@@ -2484,6 +2489,9 @@ DECLARE
         -- (the source up to the watermark hi)
         'source', @extschema@.sessionize_ingest_source(src, cfg || pg_catalog.jsonb_build_object('ingest_watermark', hi)),
         'users', pg_catalog.format('%L::%s[]', users, cfg->>'user_type'),
+        'only_c', CASE WHEN touched IS NULL THEN '' ELSE ' AND c' || named END,
+        'only_s', CASE WHEN touched IS NULL THEN '' ELSE ' AND s' || named END,
+        'only_t', CASE WHEN touched IS NULL THEN '' ELSE ' AND t' || named END,
         'columns', @extschema@.sessionize_columns_sql(cfg, 'computed', 'g.user_key'),
         -- lo - timeout and hi + timeout, or no bound where the time would be
         -- out of range
@@ -2530,9 +2538,12 @@ BEGIN
                 SELECT c.user_key, c.platform, c.lo, c.hi, {lo_t}, {hi_t}, {lo_r}, c.state, c.events, false
                 FROM ($s$ || sessions_sql || ') c',
                 pieces || pg_catalog.jsonb_build_object('filter', pg_catalog.format(
-                    'e.%1$I > %2$s AND e.%1$I <= %3$s AND NOT %4$s', cfg->>'ingest_column',
+                    'e.%1$I > %2$s AND e.%1$I <= %3$s AND NOT %4$s%5$s', cfg->>'ingest_column',
                     @extschema@.sessionize_ingest_value(src, cfg, lo),
-                    @extschema@.sessionize_ingest_value(src, cfg, hi), marked)))),
+                    @extschema@.sessionize_ingest_value(src, cfg, hi), marked,
+                    CASE WHEN touched IS NULL THEN ''
+                         ELSE pg_catalog.format(' AND e.%I = ANY (%L::%s[])', cfg->>'user_column',
+                                                touched, cfg->>'user_type') END)))),
             -- (bounded below by lo - reach, so that the index on the
             -- start finds them without reading the partition's older
             -- sessions)
@@ -2540,7 +2551,8 @@ BEGIN
                 UPDATE {state} s SET refreshed = -{n}
                 FROM {stage} c
                 WHERE s.user_pseudo_id = c.user_pseudo_id AND s.platform IS NOT DISTINCT FROM c.platform
-                  AND s.session_start <= c.hi_t AND s.session_end >= c.lo_t AND s.session_start >= c.lo_r$s$,
+                  AND s.session_start <= c.hi_t AND s.session_end >= c.lo_t AND s.session_start >= c.lo_r
+                  {only_s}{only_c}$s$,
                 pieces)),
             ('merged', @extschema@.sessionize_fill($s$
                 INSERT INTO {stage} (user_pseudo_id, platform, lo, hi, lo_t, hi_t, lo_r, state, events, merged)
@@ -2553,24 +2565,24 @@ BEGIN
                                                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                                         THEN 0 ELSE 1 END AS starts
                             FROM (SELECT c.user_pseudo_id AS user_key, c.platform, c.lo, c.hi, c.hi_t, c.state, c.events
-                                  FROM {stage} c WHERE NOT c.merged
+                                  FROM {stage} c WHERE NOT c.merged{only_c}
                                   UNION ALL
                                   SELECT s.user_pseudo_id, s.platform, s.session_start, s.session_end,
                                          CASE WHEN EXTRACT(epoch FROM s.session_end) + EXTRACT(epoch FROM {timeout}) < 9224318016000
                                               THEN s.session_end + {timeout} ELSE 'infinity' END,
                                          s.state, s.events
-                                  FROM {state} s WHERE s.refreshed = -{n}) u) w) g
+                                  FROM {state} s WHERE s.refreshed = -{n}{only_s}) u) w) g
                 GROUP BY g.user_key, g.platform, g.grp$s$, pieces)),
             ('replaced', @extschema@.sessionize_fill($s$
                 DELETE FROM {session} t USING {state} s
                 WHERE s.refreshed = -{n} AND t.user_pseudo_id = s.user_pseudo_id
                   AND t.session_id = {ext}.sessionize_session_id(s.user_pseudo_id::text, s.session_start)
-                  AND t.platform IS NOT DISTINCT FROM s.platform$s$, pieces)),
-            ('replaced', @extschema@.sessionize_fill('DELETE FROM {state} WHERE refreshed = -{n}', pieces)),
+                  AND t.platform IS NOT DISTINCT FROM s.platform{only_s}{only_t}$s$, pieces)),
+            ('replaced', @extschema@.sessionize_fill('DELETE FROM {state} s WHERE s.refreshed = -{n}{only_s}', pieces)),
             ('stored', @extschema@.sessionize_fill($s$
                 INSERT INTO {state} (user_pseudo_id, platform, session_start, session_end, state, events, refreshed)
                 SELECT c.user_pseudo_id, c.platform, c.lo, c.hi, c.state, c.events, {n}
-                FROM {stage} c WHERE c.merged$s$, pieces));
+                FROM {stage} c WHERE c.merged{only_c}$s$, pieces));
     END IF;
     RETURN QUERY VALUES
         ('rows', @extschema@.sessionize_fill($s$
@@ -2578,10 +2590,10 @@ BEGIN
             SELECT {columns}
             FROM (SELECT t.user_pseudo_id AS user_key, t.user_pseudo_id::text AS user_pseudo_id,
                          t.platform, t.state
-                  FROM {state} t WHERE t.refreshed = {n}) g
+                  FROM {state} t WHERE t.refreshed = {n}{only_t}) g
             CROSS JOIN LATERAL {ext}.sessions(g.state) s$s$, pieces));
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_distributed_sql(regclass, text, text, regclass, jsonb, bigint, timestamptz, timestamptz, text[], interval) IS
+COMMENT ON FUNCTION @extschema@.sessionize_distributed_sql(regclass, text, text, regclass, jsonb, bigint, timestamptz, timestamptz, text[], interval, text[]) IS
     'Internal: the statements of a refresh of a session table distributed with Citus, in order.';
 
 -- A refresh of a distributed session table (refresh_session_table() calls
@@ -2602,6 +2614,7 @@ DECLARE
     n bigint;
     rebuild boolean;
     users text[];
+    touched text[];
     q record;
     processed bigint;
     longest interval;
@@ -2615,10 +2628,24 @@ BEGIN
         'FROM m', dirty_table) INTO rebuild, users;
     IF rebuild THEN
         lo := NULL;
+    ELSE
+        -- the users whose rows arrived, when at most 1,000 (one round of
+        -- tasks on every shard): the statements then name them
+        EXECUTE pg_catalog.format(
+            'SELECT pg_catalog.array_agg(x.u) FROM (SELECT DISTINCT e.%1$I::text AS u FROM %2$s e '
+            'WHERE e.%3$I > %4$s AND e.%3$I <= %5$s LIMIT 1001) x',
+            cfg->>'user_column', src, cfg->>'ingest_column',
+            @extschema@.sessionize_ingest_value(src, cfg, lo), @extschema@.sessionize_ingest_value(src, cfg, hi))
+            INTO touched;
+        touched := CASE WHEN pg_catalog.cardinality(touched) > 1000 THEN NULL
+                        ELSE coalesce(touched, '{}') || users END;
     END IF;
+    -- (nothing arrived and nothing marked: nothing to do)
     FOR q IN SELECT * FROM @extschema@.sessionize_distributed_sql(session_table, state_table, stage_table, src, cfg,
                  n, lo, hi, users,
-                 (cfg->>'timeout')::interval + coalesce((cfg->>'longest_session')::interval, interval '0')) LOOP
+                 (cfg->>'timeout')::interval + coalesce((cfg->>'longest_session')::interval, interval '0'),
+                 touched)
+             WHERE touched IS DISTINCT FROM '{}' LOOP
         EXECUTE q.statement;
     END LOOP;
     -- the events processed: those of the chains and of recomputed users

@@ -342,8 +342,9 @@ SELECT CASE WHEN count(*) = 4 AND count(DISTINCT p.colocationid) = 1 AND bool_an
 FROM pg_dist_partition p WHERE p.logicalrelid IN ('ev_dist'::regclass, 'sti_dist'::regclass, 'sti_dist_state'::regclass, 'sti_dist_delta'::regclass);
 SELECT pg_temp.sz_compare('ingest session table: build', 'SELECT * FROM {x}', 'sti_dist', 'sv_local');
 SELECT pg_temp.sz_compare('ingest session table: its daily dashboard', 'SELECT * FROM {x}', 'sti_dist_daily', 'sv_local_daily');
--- every statement of a refresh, with users marked and without, and of a
--- rebuild, runs on the workers
+-- every statement of a refresh, with users marked and without, of a small
+-- refresh naming its users (only their shards), and of a rebuild, runs on
+-- the workers
 SELECT pg_temp.sz_pushdown(format('session table refresh, %s statement %s', q.step, q.ord), q.statement,
                            CASE WHEN q.statement ~ 'session_agg' THEN 'session_agg'
                                 WHEN q.statement ~ 'session_merge' THEN 'session_merge'
@@ -351,10 +352,11 @@ SELECT pg_temp.sz_pushdown(format('session table refresh, %s statement %s', q.st
                                 WHEN q.statement ~ '^\s*UPDATE' THEN 'UPDATE'
                                 WHEN q.statement ~ '^\s*INSERT' THEN 'INSERT INTO'
                                 ELSE 'DELETE FROM' END)
-FROM (VALUES ('1 hour'::interval, '{u1,u2}'::text[]), ('1 hour', '{}'), (NULL, '{}')) v(back, users),
+FROM (VALUES ('1 hour'::interval, '{u1,u2}'::text[], NULL::text[]), ('1 hour', '{}', NULL), (NULL, '{}', NULL),
+             ('1 hour', '{u1}', '{u1,u2,u3}')) v(back, users, touched),
      LATERAL sessionize_distributed_sql('sti_dist', 'sti_dist_state', 'sti_dist_delta', 'ev_dist',
                                         (SELECT config FROM sti_dist_config), 99, now() - v.back, now(), v.users,
-                                        '1 hour') WITH ORDINALITY q(step, statement, ord);
+                                        '1 hour', v.touched) WITH ORDINALITY q(step, statement, ord);
 -- more events of the users, within and between their sessions, arrive now
 CREATE TEMP TABLE more AS
 SELECT * FROM ev_local WHERE abs(hashtext(event_id)) % 20 = 0;
