@@ -184,7 +184,11 @@ END $$;
 INSERT INTO ev_local SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM ev_new;
 INSERT INTO ev_dist SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM ev_new;
 SELECT pg_sleep(0.1) \g /dev/null
-DO $$
+-- :runs rounds of a refresh of each table, each rolled back (a
+-- subtransaction) so that every round refreshes the same new events,
+-- recorded as step
+CREATE FUNCTION pg_temp.citus_bench_refreshes(step text) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
     v record;
     i int;
@@ -196,16 +200,16 @@ BEGIN
             BEGIN
                 t0 := clock_timestamp();
                 n := refresh_session_table(v.column2::regclass);
-                -- (undo it: every round refreshes the same new events)
                 RAISE EXCEPTION USING ERRCODE = 'P0001',
                     MESSAGE = (extract(epoch FROM clock_timestamp() - t0) * 1000)::text || ' ' || n;
             EXCEPTION WHEN raise_exception THEN
                 INSERT INTO citus_bench_table
-                VALUES (v.column1, 'refresh', i, split_part(SQLERRM, ' ', 1)::float8, split_part(SQLERRM, ' ', 2)::bigint);
+                VALUES (v.column1, step, i, split_part(SQLERRM, ' ', 1)::float8, split_part(SQLERRM, ' ', 2)::bigint);
             END;
         END LOOP;
     END LOOP;
 END $$;
+SELECT pg_temp.citus_bench_refreshes('refresh') \g /dev/null
 SELECT refresh_session_table('st_local') \g /dev/null
 SELECT refresh_session_table('st_dist') \g /dev/null
 -- then 10 more events (copies of 10 new ones, a minute later), refreshed
@@ -216,27 +220,7 @@ UPDATE ev_ten SET event_id = 'ten-' || event_id, event_timestamp = event_timesta
 INSERT INTO ev_local SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM ev_ten;
 INSERT INTO ev_dist SELECT *, floor(extract(epoch FROM clock_timestamp()) * 1000) FROM ev_ten;
 SELECT pg_sleep(0.1) \g /dev/null
-DO $$
-DECLARE
-    v record;
-    i int;
-    t0 timestamptz;
-    n bigint;
-BEGIN
-    FOR i IN 1..current_setting('bench.runs')::int LOOP
-        FOR v IN VALUES ('one node', 'st_local'), ('Citus', 'st_dist') LOOP
-            BEGIN
-                t0 := clock_timestamp();
-                n := refresh_session_table(v.column2::regclass);
-                RAISE EXCEPTION USING ERRCODE = 'P0001',
-                    MESSAGE = (extract(epoch FROM clock_timestamp() - t0) * 1000)::text || ' ' || n;
-            EXCEPTION WHEN raise_exception THEN
-                INSERT INTO citus_bench_table
-                VALUES (v.column1, 'refresh of 10 events', i, split_part(SQLERRM, ' ', 1)::float8, split_part(SQLERRM, ' ', 2)::bigint);
-            END;
-        END LOOP;
-    END LOOP;
-END $$;
+SELECT pg_temp.citus_bench_refreshes('refresh of 10 events') \g /dev/null
 SELECT refresh_session_table('st_local') \g /dev/null
 SELECT refresh_session_table('st_dist') \g /dev/null
 SELECT '';

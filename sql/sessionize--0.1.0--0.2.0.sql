@@ -1323,30 +1323,26 @@ BEGIN
     -- (the lock of a refresh: none runs meanwhile)
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
     EXECUTE pg_catalog.format('SELECT config FROM %s', p.config_table) INTO cfg;
-    IF @extschema@.sessionize_is_distributed(cfg) THEN
-        -- (made by this release, without capture functions: nothing to do
-        -- but the grants)
-        FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
-            PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
-        END LOOP;
-        RETURN;
+    -- (a distributed table was made by this release, without capture
+    -- functions: only the grants)
+    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        IF NOT @extschema@.sessionize_state_is_current(p.state_table::regclass) THEN
+            PERFORM @extschema@.sessionize_migrate_state(session_table);
+        END IF;
+        PERFORM @extschema@.sessionize_install_capture(session_table, true);
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index i
+            WHERE i.indrelid = session_table AND i.indisunique
+              AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY k.ord)
+                   FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attnum = k.attnum)
+                  = ARRAY['session_id', 'platform']) THEN
+            PERFORM @extschema@.sessionize_make_unique_key(session_table);
+        END IF;
     END IF;
-    IF NOT @extschema@.sessionize_state_is_current(p.state_table::regclass) THEN
-        PERFORM @extschema@.sessionize_migrate_state(session_table);
-    END IF;
-    PERFORM @extschema@.sessionize_install_capture(session_table, true);
     FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
         PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
     END LOOP;
-    IF NOT EXISTS (
-        SELECT 1 FROM pg_catalog.pg_index i
-        WHERE i.indrelid = session_table AND i.indisunique
-          AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY k.ord)
-               FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attnum = k.attnum)
-              = ARRAY['session_id', 'platform']) THEN
-        PERFORM @extschema@.sessionize_make_unique_key(session_table);
-    END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.upgrade_session_table(regclass) IS
     'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key, one state per session), keeping its data.';
@@ -1395,11 +1391,12 @@ BEGIN
     t := pg_catalog.format('%I.%I', q.nsp, q.rel);
     SELECT * INTO p FROM @extschema@.sessionize_table_names(q.nsp, q.rel);	-- checks the names' length
 
-    -- the session table: the 13 columns of the session view.  A session of
-    -- a (user, platform) starts at a distinct time, so (session_id,
-    -- platform) is a key; refreshes update a row whose session keeps its
-    -- start, and delete the rows they replace before inserting new ones, so
-    -- a unique index holds at every row.
+    -- the session table, with the 13 columns of the session view, and the
+    -- state table and captured events.  A session of a (user, platform)
+    -- starts at a distinct time, so (session_id, platform) is a key;
+    -- refreshes update a row whose session keeps its start, and delete the
+    -- rows they replace before inserting new ones, so a unique index holds
+    -- at every row.
     IF @extschema@.sessionize_is_distributed(cfg) THEN
         -- (with its state table, and its stage table instead of the
         -- captured events)
@@ -1412,16 +1409,8 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
         PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
-    END IF;
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
-        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
-        source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
-    PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
-
-    -- bookkeeping: a mergeable state per session, captured events not yet
-    -- merged, partitions to recompute, and the configuration (distributed:
-    -- the first two were made above)
-    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        -- bookkeeping: a mergeable state per session, and the captured
+        -- events not yet merged
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
                              partition_key bigint NOT NULL,
@@ -1433,7 +1422,15 @@ BEGIN
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                              event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
+            'sessionize bookkeeping: events captured from the source since the last refresh.');
     END IF;
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
+        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
+        source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
+
+    -- bookkeeping: partitions to recompute, and the configuration
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
         p.dirty_table);
@@ -1446,10 +1443,6 @@ BEGIN
                          events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
     EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
                               p.config_table, source, cfg);
-    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
-        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
-            'sessionize bookkeeping: events captured from the source since the last refresh.');
-    END IF;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
         'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,
@@ -1919,47 +1912,19 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_refresh_sql(jsonb, boolean) IS
     'Internal: the statement of a refresh that merges captured events into the stored sessions (and recomputes marked partitions).';
 
-CREATE OR REPLACE FUNCTION @extschema@.refresh_session_table(session_table regclass)
-RETURNS bigint LANGUAGE plpgsql
--- JIT compiles every statement whose estimated cost is high, which a
--- refresh's statements easily are while processing a handful of events.
-SET jit = off
--- times written into generated statements (watermarks) are read back
--- whatever the caller's DateStyle, and by Citus workers, which parse what
--- the coordinator writes with their own
-SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
-SET search_path = pg_catalog, pg_temp AS $$
+-- A refresh of a session table on one server (refresh_session_table()
+-- calls it under its locks, with the table's parts and configuration
+-- checked); returns the events processed.
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_refresh_local(session_table regclass,
+    state_table text, delta_table text, dirty_table text, config_table text, src regclass, cfg jsonb)
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record; pieces jsonb;
     rebuild boolean; pending_marks boolean; pending_events boolean;
     processed bigint := 0; changed bigint := 0; written bigint;
     table_rows float4; key_check text := @extschema@.sessionize_key_check();
 BEGIN
-    -- a session table made by 0.1.0 (its configuration has no version) is
-    -- first made as this release makes it (guarded capture functions)
-    IF @extschema@.sessionize_made_by(session_table) IS NULL THEN
-        RAISE NOTICE 'session table % was made by sessionize 0.1.0: upgrading it first', session_table;
-        PERFORM @extschema@.upgrade_session_table(session_table);
-    END IF;
-    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
-    -- one refresh at a time per table; readers are not blocked
-    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
-    -- A TRUNCATE (or an ALTER) of the source that is under way holds a lock
-    -- that this one waits for, so that the statements below see its
-    -- rebuild mark (a refresh that reads only the captured events would
-    -- not wait for it otherwise)
-    EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
-    -- read again under the locks
-    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
-    -- distributed with Citus: run on the workers (38_citus.sql)
-    IF @extschema@.sessionize_is_distributed(t.cfg) THEN
-        processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
-            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
-        EXECUTE pg_catalog.format(
-            'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
-            'events_processed = events_processed + $1', t.config_table) USING processed;
-        RETURN processed;
-    END IF;
+    SELECT state_table, delta_table, dirty_table, config_table, src, cfg INTO t;
     -- a table made by an older release keeps one state per user: it moves
     -- to one state per session, and this refresh rebuilds it
     IF NOT @extschema@.sessionize_state_is_current(t.state_table::regclass) THEN
@@ -2062,6 +2027,49 @@ BEGIN
             EXECUTE @extschema@.sessionize_fill('ANALYZE {state}', pieces);
             EXECUTE @extschema@.sessionize_fill('ANALYZE {session}', pieces);
         END IF;
+    END IF;
+    RETURN processed;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_refresh_local(regclass, text, text, text, text, regclass, jsonb) IS
+    'Internal: the refresh of a session table on one server.';
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_session_table(session_table regclass)
+RETURNS bigint LANGUAGE plpgsql
+-- JIT compiles every statement whose estimated cost is high, which a
+-- refresh's statements easily are while processing a handful of events.
+SET jit = off
+-- times written into generated statements (watermarks) are read back
+-- whatever the caller's DateStyle, and by Citus workers, which parse what
+-- the coordinator writes with their own
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t record;
+    processed bigint;
+BEGIN
+    -- a session table made by 0.1.0 (its configuration has no version) is
+    -- first made as this release makes it (guarded capture functions)
+    IF @extschema@.sessionize_made_by(session_table) IS NULL THEN
+        RAISE NOTICE 'session table % was made by sessionize 0.1.0: upgrading it first', session_table;
+        PERFORM @extschema@.upgrade_session_table(session_table);
+    END IF;
+    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- one refresh at a time per table; readers are not blocked
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
+    -- A TRUNCATE (or an ALTER) of the source that is under way holds a lock
+    -- that this one waits for, so that the statements below see its
+    -- rebuild mark (a refresh that reads only the captured events would
+    -- not wait for it otherwise)
+    EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
+    -- read again under the locks
+    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- distributed with Citus: run on the workers (38_citus.sql)
+    IF @extschema@.sessionize_is_distributed(t.cfg) THEN
+        processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
+            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
+    ELSE
+        processed := @extschema@.sessionize_refresh_local(session_table, t.state_table,
+            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
     END IF;
 
     EXECUTE pg_catalog.format(
@@ -2322,25 +2330,6 @@ COMMENT ON FUNCTION @extschema@.rebuild_session_users(regclass, text[]) IS
 -- scratch rows in a distributed, co-located stage table (<name>_delta).
 ------------------------------------------------------------------------------
 
--- The distribution column of a table distributed by hash with Citus, or NULL
--- (no Citus, or another kind of table).  Citus's catalog is read only when it
--- exists.
-CREATE OR REPLACE FUNCTION @extschema@.sessionize_distribution_column(src regclass) RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    col text;
-BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN NULL;
-    END IF;
-    EXECUTE 'SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) '
-            'FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1 AND p.partmethod = ''h'''
-        INTO col USING src;
-    RETURN col;
-END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_distribution_column(regclass) IS
-    'Internal: the distribution column of a table distributed by hash with Citus (NULL otherwise).';
-
 -- Whether a session table's configuration is of a distributed one.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_is_distributed(cfg jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -2349,22 +2338,26 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_is_distributed(jsonb) IS
     'Internal: whether a session table is distributed with Citus (its configuration says so).';
 
--- Checks that a session table can be made over a distributed source, and
--- returns the configuration's additions: the layout and the type of the
--- user column (the session table's user_pseudo_id gets it, to be co-located).
+-- Checks that a session table can be made over a source Citus knows, and
+-- returns the configuration's additions: for a table distributed by hash,
+-- the layout and the type of the user column (the session table's
+-- user_pseudo_id gets it, to be co-located); nothing for a table Citus does
+-- not know.  Citus's catalog is read only when it exists.
 CREATE OR REPLACE FUNCTION @extschema@.sessionize_distributed_config(src regclass, cfg jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    dist text := @extschema@.sessionize_distribution_column(src);
-    other boolean := false;
+    dist text;				-- the distribution column (hash)
+    other boolean := false;	-- a reference table or a Citus local table
 BEGIN
-    -- a reference table or a Citus local table: neither is distributed by
-    -- a column, and neither takes the triggers or the bookkeeping
-    IF dist IS NULL AND pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1 '
-                'AND p.partmethod = ''n'' AND (p.repmodel = ''t'' OR p.colocationid = 0))'
-            INTO other USING src;
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT CASE WHEN p.partmethod = ''h'' '
+                '            THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END, '
+                '       p.partmethod = ''n'' AND (p.repmodel = ''t'' OR p.colocationid = 0) '
+                'FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+            INTO dist, other USING src;
     END IF;
+    -- neither a reference table nor a Citus local table is distributed by
+    -- a column, and neither takes the triggers or the bookkeeping
     IF other THEN
         RAISE EXCEPTION 'session tables over the Citus reference or local table % are not supported', src
             USING ERRCODE = 'feature_not_supported',

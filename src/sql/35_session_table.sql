@@ -440,30 +440,26 @@ BEGIN
     -- (the lock of a refresh: none runs meanwhile)
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', p.state_table);
     EXECUTE pg_catalog.format('SELECT config FROM %s', p.config_table) INTO cfg;
-    IF @extschema@.sessionize_is_distributed(cfg) THEN
-        -- (made by this release, without capture functions: nothing to do
-        -- but the grants)
-        FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
-            PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
-        END LOOP;
-        RETURN;
+    -- (a distributed table was made by this release, without capture
+    -- functions: only the grants)
+    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        IF NOT @extschema@.sessionize_state_is_current(p.state_table::regclass) THEN
+            PERFORM @extschema@.sessionize_migrate_state(session_table);
+        END IF;
+        PERFORM @extschema@.sessionize_install_capture(session_table, true);
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index i
+            WHERE i.indrelid = session_table AND i.indisunique
+              AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY k.ord)
+                   FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attnum = k.attnum)
+                  = ARRAY['session_id', 'platform']) THEN
+            PERFORM @extschema@.sessionize_make_unique_key(session_table);
+        END IF;
     END IF;
-    IF NOT @extschema@.sessionize_state_is_current(p.state_table::regclass) THEN
-        PERFORM @extschema@.sessionize_migrate_state(session_table);
-    END IF;
-    PERFORM @extschema@.sessionize_install_capture(session_table, true);
     FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
         PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
     END LOOP;
-    IF NOT EXISTS (
-        SELECT 1 FROM pg_catalog.pg_index i
-        WHERE i.indrelid = session_table AND i.indisunique
-          AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY k.ord)
-               FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_catalog.pg_attribute a ON a.attrelid = session_table AND a.attnum = k.attnum)
-              = ARRAY['session_id', 'platform']) THEN
-        PERFORM @extschema@.sessionize_make_unique_key(session_table);
-    END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.upgrade_session_table(regclass) IS
     'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key, one state per session), keeping its data.';
@@ -512,11 +508,12 @@ BEGIN
     t := pg_catalog.format('%I.%I', q.nsp, q.rel);
     SELECT * INTO p FROM @extschema@.sessionize_table_names(q.nsp, q.rel);	-- checks the names' length
 
-    -- the session table: the 13 columns of the session view.  A session of
-    -- a (user, platform) starts at a distinct time, so (session_id,
-    -- platform) is a key; refreshes update a row whose session keeps its
-    -- start, and delete the rows they replace before inserting new ones, so
-    -- a unique index holds at every row.
+    -- the session table, with the 13 columns of the session view, and the
+    -- state table and captured events.  A session of a (user, platform)
+    -- starts at a distinct time, so (session_id, platform) is a key;
+    -- refreshes update a row whose session keeps its start, and delete the
+    -- rows they replace before inserting new ones, so a unique index holds
+    -- at every row.
     IF @extschema@.sessionize_is_distributed(cfg) THEN
         -- (with its state table, and its stage table instead of the
         -- captured events)
@@ -529,16 +526,8 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
         PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
-    END IF;
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
-        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
-        source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
-    PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
-
-    -- bookkeeping: a mergeable state per session, captured events not yet
-    -- merged, partitions to recompute, and the configuration (distributed:
-    -- the first two were made above)
-    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
+        -- bookkeeping: a mergeable state per session, and the captured
+        -- events not yet merged
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, state %I.sessionstate NOT NULL,
                              partition_key bigint NOT NULL,
@@ -550,7 +539,15 @@ BEGIN
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                              event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
+            'sessionize bookkeeping: events captured from the source since the last refresh.');
     END IF;
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t, pg_catalog.format(
+        'Clickstream sessions of %s (the 13 columns of AWS Clickstream clickstream_session_view), timeout %s, time zone %s, kept up to date by %I.refresh_session_table(). Made by sessionize %s.',
+        source, timeout, cfg->>'time_zone', ext, @extschema@.sessionize_version()));
+    PERFORM @extschema@.sessionize_comment_columns(t, 'computed', cfg->>'time_zone');
+
+    -- bookkeeping: partitions to recompute, and the configuration
     EXECUTE pg_catalog.format($s$
         CREATE TABLE %s (user_pseudo_id text, platform text, everything boolean NOT NULL DEFAULT false)$s$,
         p.dirty_table);
@@ -563,10 +560,6 @@ BEGIN
                          events_processed bigint NOT NULL DEFAULT 0)$s$, p.config_table);
     EXECUTE pg_catalog.format('INSERT INTO %s (source, config) VALUES (%L, %L)',
                               p.config_table, source, cfg);
-    IF NOT @extschema@.sessionize_is_distributed(cfg) THEN
-        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
-            'sessionize bookkeeping: events captured from the source since the last refresh.');
-    END IF;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.dirty_table,
         'sessionize bookkeeping: partitions with updated or deleted events, recomputed at the next refresh.');
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.config_table,

@@ -403,47 +403,19 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_refresh_sql(jsonb, boolean) IS
     'Internal: the statement of a refresh that merges captured events into the stored sessions (and recomputes marked partitions).';
 
-CREATE FUNCTION @extschema@.refresh_session_table(session_table regclass)
-RETURNS bigint LANGUAGE plpgsql
--- JIT compiles every statement whose estimated cost is high, which a
--- refresh's statements easily are while processing a handful of events.
-SET jit = off
--- times written into generated statements (watermarks) are read back
--- whatever the caller's DateStyle, and by Citus workers, which parse what
--- the coordinator writes with their own
-SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
-SET search_path = pg_catalog, pg_temp AS $$
+-- A refresh of a session table on one server (refresh_session_table()
+-- calls it under its locks, with the table's parts and configuration
+-- checked); returns the events processed.
+CREATE FUNCTION @extschema@.sessionize_refresh_local(session_table regclass,
+    state_table text, delta_table text, dirty_table text, config_table text, src regclass, cfg jsonb)
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record; pieces jsonb;
     rebuild boolean; pending_marks boolean; pending_events boolean;
     processed bigint := 0; changed bigint := 0; written bigint;
     table_rows float4; key_check text := @extschema@.sessionize_key_check();
 BEGIN
-    -- a session table made by 0.1.0 (its configuration has no version) is
-    -- first made as this release makes it (guarded capture functions)
-    IF @extschema@.sessionize_made_by(session_table) IS NULL THEN
-        RAISE NOTICE 'session table % was made by sessionize 0.1.0: upgrading it first', session_table;
-        PERFORM @extschema@.upgrade_session_table(session_table);
-    END IF;
-    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
-    -- one refresh at a time per table; readers are not blocked
-    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
-    -- A TRUNCATE (or an ALTER) of the source that is under way holds a lock
-    -- that this one waits for, so that the statements below see its
-    -- rebuild mark (a refresh that reads only the captured events would
-    -- not wait for it otherwise)
-    EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
-    -- read again under the locks
-    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
-    -- distributed with Citus: run on the workers (38_citus.sql)
-    IF @extschema@.sessionize_is_distributed(t.cfg) THEN
-        processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
-            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
-        EXECUTE pg_catalog.format(
-            'UPDATE %s SET last_refresh = pg_catalog.now(), refreshes = refreshes + 1, '
-            'events_processed = events_processed + $1', t.config_table) USING processed;
-        RETURN processed;
-    END IF;
+    SELECT state_table, delta_table, dirty_table, config_table, src, cfg INTO t;
     -- a table made by an older release keeps one state per user: it moves
     -- to one state per session, and this refresh rebuilds it
     IF NOT @extschema@.sessionize_state_is_current(t.state_table::regclass) THEN
@@ -546,6 +518,49 @@ BEGIN
             EXECUTE @extschema@.sessionize_fill('ANALYZE {state}', pieces);
             EXECUTE @extschema@.sessionize_fill('ANALYZE {session}', pieces);
         END IF;
+    END IF;
+    RETURN processed;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_refresh_local(regclass, text, text, text, text, regclass, jsonb) IS
+    'Internal: the refresh of a session table on one server.';
+
+CREATE FUNCTION @extschema@.refresh_session_table(session_table regclass)
+RETURNS bigint LANGUAGE plpgsql
+-- JIT compiles every statement whose estimated cost is high, which a
+-- refresh's statements easily are while processing a handful of events.
+SET jit = off
+-- times written into generated statements (watermarks) are read back
+-- whatever the caller's DateStyle, and by Citus workers, which parse what
+-- the coordinator writes with their own
+SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres'
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t record;
+    processed bigint;
+BEGIN
+    -- a session table made by 0.1.0 (its configuration has no version) is
+    -- first made as this release makes it (guarded capture functions)
+    IF @extschema@.sessionize_made_by(session_table) IS NULL THEN
+        RAISE NOTICE 'session table % was made by sessionize 0.1.0: upgrading it first', session_table;
+        PERFORM @extschema@.upgrade_session_table(session_table);
+    END IF;
+    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- one refresh at a time per table; readers are not blocked
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
+    -- A TRUNCATE (or an ALTER) of the source that is under way holds a lock
+    -- that this one waits for, so that the statements below see its
+    -- rebuild mark (a refresh that reads only the captured events would
+    -- not wait for it otherwise)
+    EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
+    -- read again under the locks
+    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    -- distributed with Citus: run on the workers (38_citus.sql)
+    IF @extschema@.sessionize_is_distributed(t.cfg) THEN
+        processed := @extschema@.sessionize_refresh_distributed(session_table, t.state_table,
+            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
+    ELSE
+        processed := @extschema@.sessionize_refresh_local(session_table, t.state_table,
+            t.delta_table, t.dirty_table, t.config_table, t.src, t.cfg);
     END IF;
 
     EXECUTE pg_catalog.format(

@@ -23,25 +23,6 @@
 -- scratch rows in a distributed, co-located stage table (<name>_delta).
 ------------------------------------------------------------------------------
 
--- The distribution column of a table distributed by hash with Citus, or NULL
--- (no Citus, or another kind of table).  Citus's catalog is read only when it
--- exists.
-CREATE FUNCTION @extschema@.sessionize_distribution_column(src regclass) RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    col text;
-BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN NULL;
-    END IF;
-    EXECUTE 'SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) '
-            'FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1 AND p.partmethod = ''h'''
-        INTO col USING src;
-    RETURN col;
-END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_distribution_column(regclass) IS
-    'Internal: the distribution column of a table distributed by hash with Citus (NULL otherwise).';
-
 -- Whether a session table's configuration is of a distributed one.
 CREATE FUNCTION @extschema@.sessionize_is_distributed(cfg jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -50,22 +31,26 @@ $$;
 COMMENT ON FUNCTION @extschema@.sessionize_is_distributed(jsonb) IS
     'Internal: whether a session table is distributed with Citus (its configuration says so).';
 
--- Checks that a session table can be made over a distributed source, and
--- returns the configuration's additions: the layout and the type of the
--- user column (the session table's user_pseudo_id gets it, to be co-located).
+-- Checks that a session table can be made over a source Citus knows, and
+-- returns the configuration's additions: for a table distributed by hash,
+-- the layout and the type of the user column (the session table's
+-- user_pseudo_id gets it, to be co-located); nothing for a table Citus does
+-- not know.  Citus's catalog is read only when it exists.
 CREATE FUNCTION @extschema@.sessionize_distributed_config(src regclass, cfg jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    dist text := @extschema@.sessionize_distribution_column(src);
-    other boolean := false;
+    dist text;				-- the distribution column (hash)
+    other boolean := false;	-- a reference table or a Citus local table
 BEGIN
-    -- a reference table or a Citus local table: neither is distributed by
-    -- a column, and neither takes the triggers or the bookkeeping
-    IF dist IS NULL AND pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1 '
-                'AND p.partmethod = ''n'' AND (p.repmodel = ''t'' OR p.colocationid = 0))'
-            INTO other USING src;
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT CASE WHEN p.partmethod = ''h'' '
+                '            THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END, '
+                '       p.partmethod = ''n'' AND (p.repmodel = ''t'' OR p.colocationid = 0) '
+                'FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+            INTO dist, other USING src;
     END IF;
+    -- neither a reference table nor a Citus local table is distributed by
+    -- a column, and neither takes the triggers or the bookkeeping
     IF other THEN
         RAISE EXCEPTION 'session tables over the Citus reference or local table % are not supported', src
             USING ERRCODE = 'feature_not_supported',
