@@ -112,6 +112,28 @@ SELECT relname, seq_scan > 0 AS source_read FROM sr_reads() WHERE relname = 'sr_
 COMMIT;
 SELECT * FROM sr_check();
 
+-- An event more than the timeout after every stored session ended (the
+-- latest end, which the configuration records as stored_end): no stored
+-- session can join it, and the refresh reads no state.  One 10 minutes
+-- after it then joins the session that refresh stored (stored_end moved).
+BEGIN;
+INSERT INTO sr_events VALUES ('a1', '_page_view', timestamptz '2026-01-01' + 1002 * interval '1 hour', 'Web', 'long', 'A1', NULL, NULL);
+SELECT config->>'stored_end' AS stored_end FROM sr_config;
+SELECT sr_mark();
+SELECT refresh_session_table('sr') AS processed;
+SELECT * FROM sr_reads();
+COMMIT;
+SELECT config->>'stored_end' AS stored_end FROM sr_config;
+BEGIN;
+INSERT INTO sr_events VALUES ('a2', '_page_view', timestamptz '2026-01-01' + 1002 * interval '1 hour' + interval '10 minutes', 'Web', 'long', 'A2', NULL, NULL);
+SELECT sr_mark();
+SELECT refresh_session_table('sr') AS processed;
+SELECT * FROM sr_reads();
+COMMIT;
+SELECT session_views, entry_view, exit_view FROM sr
+WHERE user_pseudo_id = 'long' ORDER BY session_start_timestamp DESC LIMIT 1;
+SELECT * FROM sr_check();
+
 -- 3. Bridges.  One event between two sessions of "long" 30 minutes from
 -- each (gaps of exactly the timeout join): the two become one.
 INSERT INTO sr_events VALUES ('b1', '_page_view', timestamptz '2026-01-01' + 600 * interval '1 hour' + interval '40 minutes', 'Web', 'long', 'B', NULL, NULL);

@@ -1406,7 +1406,9 @@ BEGIN
         -- room in each page for the rows refreshes rewrite (a session that
         -- new events extend keeps its key: its row is updated in its page)
         EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
-        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
+        -- its indexes: the unique key, which refreshes find rows by, and
+        -- the date, which the dashboards filter on.  No other: every index
+        -- is written for each new session (docs/session-tables.md)
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
         PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
         -- bookkeeping: a mergeable state per session, and the captured
@@ -1422,6 +1424,10 @@ BEGIN
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                              event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
+        -- events without a user make a refresh rebuild: each refresh looks
+        -- for one, through this index (empty but for them) rather than by
+        -- reading every captured event
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id) WHERE user_pseudo_id IS NULL', p.delta_table);
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
             'sessionize bookkeeping: events captured from the source since the last refresh.');
     END IF;
@@ -1521,8 +1527,10 @@ COMMENT ON FUNCTION @extschema@.create_session_table(regclass, text, interval, t
 -- caller's rights); the source still exists, is still a table and still
 -- has its capture triggers, enabled; its mapped columns kept their types;
 -- and no row security hides rows of it from the caller (a refresh would
--- then build from part of the source).
-CREATE OR REPLACE FUNCTION @extschema@.sessionize_session_table(session_table regclass,
+-- then build from part of the source).  Without checks: the parts, the
+-- owner and that the source exists (what a refresh needs to take its locks,
+-- before it checks the rest under them).
+CREATE OR REPLACE FUNCTION @extschema@.sessionize_session_table(session_table regclass, checks boolean DEFAULT true,
     OUT nsp name, OUT rel name, OUT state_table text, OUT delta_table text,
     OUT dirty_table text, OUT config_table text, OUT src regclass, OUT cfg jsonb)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -1549,6 +1557,9 @@ BEGIN
         RAISE EXCEPTION 'the source of session table % no longer exists', session_table
             USING ERRCODE = 'undefined_table',
                   HINT = pg_catalog.format('Drop the session table with drop_session_table(%L).', session_table::text);
+    END IF;
+    IF NOT checks THEN
+        RETURN;
     END IF;
     PERFORM @extschema@.sessionize_check_source(src);
     -- (a table captured by an ingest column has no triggers)
@@ -1585,7 +1596,7 @@ BEGIN
                   HINT = 'Refresh as the owner of the source or a role with BYPASSRLS; put policies on the session table itself.';
     END IF;
 END $$;
-COMMENT ON FUNCTION @extschema@.sessionize_session_table(regclass) IS
+COMMENT ON FUNCTION @extschema@.sessionize_session_table(regclass, boolean) IS
     'Internal: the bookkeeping, source and configuration of a session table, checked for a refresh.';
 
 -- The sessionize version recorded in a session table's configuration (NULL
@@ -1668,10 +1679,10 @@ COMMENT ON FUNCTION @extschema@.sessionize_interval_sql(interval) IS
 -- Work and reads follow the new events and the sessions they touch, not
 -- the partitions' history.
 --
--- Rows are found through indexes and then by ctid (states: from the probes;
--- session rows: through the unique index on (session_id, platform), or the
--- index on (user_pseudo_id, platform) of a table made before 0.2.0), so
--- plans do not depend on statistics.  The inserts wait for the deletes
+-- Rows are found through indexes and then by ctid (states: from the probes,
+-- or by their partition's key; session rows: through the unique index on
+-- (session_id, platform), one per state replaced), so plans do not depend
+-- on statistics.  The inserts wait for the deletes
 -- (their input is gated on the deletes' row count, an init plan run first),
 -- so that the keys hold at every row.  Partitions are told apart by
 -- (user_pseudo_id, platform), NULLs included (IS NOT DISTINCT FROM), never
@@ -1740,10 +1751,13 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         -- the one before it, which joins if it ends in the window: unless
         -- both start inside the window, no other can join (one index probe).
         -- Else also those that start in the window before them, and the
-        -- latest that starts before the window (two more).
+        -- latest that starts before the window (two more).  A chain whose
+        -- window starts after every stored session ended (stored_end in the
+        -- configuration, an upper bound of their ends) can join none: no
+        -- probe.
         latest AS (
             SELECT c.lo AS chain, c.lo_t, x.*
-            FROM live c CROSS JOIN LATERAL (
+            FROM (SELECT * FROM live c WHERE c.lo_t <= {stored_end}) c CROSS JOIN LATERAL (
                 SELECT x.ctid AS tid, x.partition_key AS key, x.user_pseudo_id, x.platform,
                        x.session_start AS lo, x.session_end AS hi, x.state
                 FROM {state} x
@@ -1830,20 +1844,15 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             FROM new_sessions n LEFT JOIN old_states o
               ON o.key = n.key AND o.lo = n.lo AND o.user_pseudo_id = n.user_pseudo_id
              AND o.platform IS NOT DISTINCT FROM n.platform),
+        -- their rows: each state has one, whose session_id its partition's
+        -- user and its start make (through the unique key)
         old_rows AS (
-            SELECT x.tid, x.session_id, x.platform FROM fetched f
+            SELECT x.tid, x.session_id, x.platform FROM old_states o
             CROSS JOIN LATERAL (
                 SELECT t.ctid AS tid, t.session_id, t.platform FROM {session} t
-                WHERE t.session_id = {ext}.sessionize_session_id(f.user_pseudo_id, f.lo)
-                  AND t.user_pseudo_id = f.user_pseudo_id AND t.platform IS NOT DISTINCT FROM f.platform
-                OFFSET 0) x$s$
-        || CASE WHEN with_dirty THEN $s$
-            UNION ALL
-            SELECT x.tid, x.session_id, x.platform FROM dirty_keys k
-            CROSS JOIN LATERAL (
-                SELECT t.ctid AS tid, t.session_id, t.platform FROM {session} t
-                WHERE t.user_pseudo_id = k.user_pseudo_id AND t.platform IS NOT DISTINCT FROM k.platform
-                OFFSET 0) x$s$ ELSE '' END || $s$),
+                WHERE t.session_id = {ext}.sessionize_session_id(o.user_pseudo_id, o.lo)
+                  AND t.user_pseudo_id = o.user_pseudo_id AND t.platform IS NOT DISTINCT FROM o.platform
+                OFFSET 0) x),
         row_pairs AS (
             SELECT n.*, o.tid
             FROM new_sessions n LEFT JOIN old_rows o
@@ -1899,7 +1908,8 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                + coalesce((SELECT pg_catalog.sum(r.n) FROM recomputed_parts r), 0)$s$ ELSE '' END || $s$,
                (SELECT pg_catalog.count(*) FROM deleted_rows) + (SELECT pg_catalog.count(*) FROM updated_rows)
                + (SELECT pg_catalog.count(*) FROM inserted_rows),
-               (SELECT pg_catalog.count(*) FROM inserted_states) + (SELECT pg_catalog.count(*) FROM updated_states)$s$,
+               (SELECT pg_catalog.count(*) FROM inserted_states) + (SELECT pg_catalog.count(*) FROM updated_states),
+               (SELECT pg_catalog.max(n.hi) FROM new_sessions n)$s$,
         pieces || pg_catalog.jsonb_build_object(
             'key_i', @extschema@.sessionize_key_sql('i.user_pseudo_id', 'i.platform'),
             'key_m', @extschema@.sessionize_key_sql('m.user_pseudo_id', 'm.platform'),
@@ -1921,7 +1931,7 @@ RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record; pieces jsonb;
     rebuild boolean; pending_marks boolean; pending_events boolean;
-    processed bigint := 0; changed bigint := 0; written bigint;
+    processed bigint := 0; changed bigint := 0; written bigint; new_end timestamptz;
     table_rows float4; key_check text := @extschema@.sessionize_key_check();
 BEGIN
     SELECT state_table, delta_table, dirty_table, config_table, src, cfg INTO t;
@@ -1943,6 +1953,9 @@ BEGIN
         'agg', @extschema@.sessionize_agg_sql(t.cfg, (t.cfg->>'timeout')::interval),
         'user_column', pg_catalog.quote_ident(t.cfg->>'user_column'),
         'timeout', @extschema@.sessionize_interval_sql((t.cfg->>'timeout')::interval),
+        -- every stored session ended by then (recorded by the refreshes;
+        -- unknown for a table not rebuilt since sessionize recorded it)
+        'stored_end', pg_catalog.format('%L::timestamptz', coalesce(t.cfg->>'stored_end', 'infinity')),
         'columns', @extschema@.sessionize_columns_sql(t.cfg));
     SELECT pieces || pg_catalog.jsonb_build_object(
                'column_names', pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
@@ -1970,7 +1983,13 @@ BEGIN
                 'input', @extschema@.sessionize_input_sql(t.src, t.cfg));
         END IF;
         EXECUTE @extschema@.sessionize_refresh_sql(pieces, pending_marks)
-            INTO rebuild, processed, changed, written;
+            INTO rebuild, processed, changed, written, new_end;
+        -- the stored sessions' latest end, kept an upper bound: sessions
+        -- replaced or deleted ended no later than it
+        IF NOT rebuild AND new_end > (t.cfg->>'stored_end')::timestamptz THEN
+            EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1)',
+                                      t.config_table, 'stored_end') USING new_end;
+        END IF;
     END IF;
 
     IF rebuild THEN
@@ -2010,14 +2029,15 @@ BEGIN
                 INSERT INTO {session}
                 SELECT {columns} FROM states g CROSS JOIN LATERAL {ext}.sessions(g.state) s
                 RETURNING 1)
-            SELECT coalesce(pg_catalog.sum(g.n), 0)::bigint, (SELECT pg_catalog.count(*) FROM session_rows)
+            SELECT coalesce(pg_catalog.sum(g.n), 0)::bigint, (SELECT pg_catalog.count(*) FROM session_rows),
+                   coalesce(pg_catalog.max(g.hi) FILTER (WHERE g.state IS NOT NULL), '-infinity')
             FROM grouped g$s$,
-            pieces) INTO processed, changed;
+            pieces) INTO processed, changed, new_end;
         -- plans on these tables need their real sizes
         EXECUTE @extschema@.sessionize_fill('ANALYZE {state}', pieces);
         EXECUTE @extschema@.sessionize_fill('ANALYZE {session}', pieces);
-        EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1)',
-                                  t.config_table, 'key_check') USING key_check;
+        EXECUTE pg_catalog.format('UPDATE %s SET config = config || pg_catalog.jsonb_build_object(%L, $1, %L, $2)',
+                                  t.config_table, 'key_check', 'stored_end') USING key_check, new_end;
     ELSIF changed > 0 THEN
         -- statistics after a refresh that changed much of the table: more
         -- than autovacuum's default share (10 %, and 50 rows), or a table
@@ -2053,7 +2073,7 @@ BEGIN
         RAISE NOTICE 'session table % was made by sessionize 0.1.0: upgrading it first', session_table;
         PERFORM @extschema@.upgrade_session_table(session_table);
     END IF;
-    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
+    SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table, false);
     -- one refresh at a time per table; readers are not blocked
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.state_table);
     -- A TRUNCATE (or an ALTER) of the source that is under way holds a lock
@@ -2061,7 +2081,7 @@ BEGIN
     -- rebuild mark (a refresh that reads only the captured events would
     -- not wait for it otherwise)
     EXECUTE pg_catalog.format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', t.src);
-    -- read again under the locks
+    -- read again, and checked, under the locks
     SELECT * INTO t FROM @extschema@.sessionize_session_table(session_table);
     -- distributed with Citus: run on the workers (38_citus.sql)
     IF @extschema@.sessionize_is_distributed(t.cfg) THEN

@@ -523,7 +523,9 @@ BEGIN
         -- room in each page for the rows refreshes rewrite (a session that
         -- new events extend keeps its key: its row is updated in its page)
         EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
-        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id, platform)', t);
+        -- its indexes: the unique key, which refreshes find rows by, and
+        -- the date, which the dashboards filter on.  No other: every index
+        -- is written for each new session (docs/session-tables.md)
         EXECUTE pg_catalog.format('CREATE INDEX ON %s (session_date)', t);
         PERFORM @extschema@.sessionize_make_unique_key(t::regclass);
         -- bookkeeping: a mergeable state per session, and the captured
@@ -539,6 +541,10 @@ BEGIN
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                              event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
+        -- events without a user make a refresh rebuild: each refresh looks
+        -- for one, through this index (empty but for them) rather than by
+        -- reading every captured event
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id) WHERE user_pseudo_id IS NULL', p.delta_table);
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
             'sessionize bookkeeping: events captured from the source since the last refresh.');
     END IF;
