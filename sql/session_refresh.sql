@@ -217,6 +217,39 @@ RESET jit;
 RESET jit_above_cost;
 SELECT * FROM sr_check();
 
+-- 8. Recomputed partitions move stored_end too.  An update moves an event
+-- hours after every stored session (its partition is recomputed from the
+-- source), and a rebuild_session_users() recomputes one whose source rows
+-- moved unseen: each time, an event 20 minutes later must still be probed
+-- and join the session that refresh stored.
+CREATE TABLE sr2_events (LIKE sr_events);
+INSERT INTO sr2_events VALUES
+ ('q1', '_page_view', '2026-03-01 08:00', 'Web', 'q', 'Q1', NULL, NULL),
+ ('q2', '_page_view', '2026-03-01 08:10', 'Web', 'q', 'Q2', NULL, NULL),
+ ('r1', '_page_view', '2026-03-01 09:00', 'Web', 'r', 'R1', NULL, NULL);
+SELECT create_session_table('sr2_events', 'sr2', dashboards => false) IS NOT NULL AS made;
+SELECT create_session_view('sr2_events', 'sr2_ref', dashboards => false) IS NOT NULL AS made;
+SELECT config->>'stored_end' AS stored_end FROM sr2_config;
+UPDATE sr2_events SET event_timestamp = '2026-03-01 12:00' WHERE event_id = 'q2';
+SELECT refresh_session_table('sr2') AS processed;
+SELECT config->>'stored_end' AS stored_end FROM sr2_config;
+INSERT INTO sr2_events VALUES ('q3', '_page_view', '2026-03-01 12:20', 'Web', 'q', 'Q3', NULL, NULL);
+SELECT refresh_session_table('sr2') AS processed;
+ALTER TABLE sr2_events DISABLE TRIGGER USER;
+UPDATE sr2_events SET event_timestamp = '2026-03-01 15:00' WHERE event_id = 'r1';
+ALTER TABLE sr2_events ENABLE TRIGGER USER;
+SELECT rebuild_session_users('sr2', ARRAY['r']) AS marked;
+SELECT refresh_session_table('sr2') AS processed;
+SELECT config->>'stored_end' AS stored_end FROM sr2_config;
+INSERT INTO sr2_events VALUES ('r2', '_page_view', '2026-03-01 15:20', 'Web', 'r', 'R2', NULL, NULL);
+SELECT refresh_session_table('sr2') AS processed;
+SELECT user_pseudo_id, session_views, entry_view, exit_view FROM sr2 ORDER BY session_id;
+SELECT (SELECT count(*) FROM (SELECT * FROM sr2_ref EXCEPT ALL SELECT * FROM sr2) x) AS missing,
+       (SELECT count(*) FROM (SELECT * FROM sr2 EXCEPT ALL SELECT * FROM sr2_ref) y) AS extra;
+SELECT drop_session_table('sr2');
+DROP VIEW sr2_ref;
+DROP TABLE sr2_events;
+
 -- Cleanup
 SELECT drop_session_table('sr');
 DROP VIEW sr_ref;
