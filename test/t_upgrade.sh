@@ -115,6 +115,8 @@ for old in $OLD_VERSIONS; do
 		"$(q "$db" "SELECT (config ? 'types') || ' ' || (config->>'version') FROM up_sessions_config")"
 	check "configuration no longer keeps the source's OID" f "$(q "$db" "SELECT config ? 'source' FROM up_sessions_config")"
 	check "the unique key is made" 1 "$(q "$db" "SELECT count(*) FROM pg_indexes WHERE tablename = 'up_sessions' AND indexdef LIKE '%UNIQUE%'")"
+	check "the index of captured events without a user is made" 1 \
+		"$(q "$db" "SELECT count(*) FROM pg_indexes WHERE tablename = 'up_sessions_delta' AND indexdef LIKE '%WHERE (user_pseudo_id IS NULL)%'")"
 	out=$(q "$db" "SELECT refresh_session_table('up_sessions')" 2>&1) || true
 	check "the first refresh after the update succeeds" t "$( [[ "$out" =~ ^[0-9]+$ ]] && echo t || echo f)"
 	check "the old table equals the recomputation" 0 "$(differences "$db")"

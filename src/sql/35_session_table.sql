@@ -272,6 +272,20 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sessionize_make_unique_key(regclass) IS
     'Internal: the unique index on (session_id, platform) of a session table.';
 
+-- The index on the captured events without a user of a session table:
+-- such events make a refresh rebuild, and each refresh looks for one
+-- through this index (empty but for them) rather than by reading every
+-- captured event.  Made if missing (tables made before it had none).
+CREATE FUNCTION @extschema@.sessionize_make_delta_index(delta_table regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = delta_table AND i.indpred IS NOT NULL) THEN
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id) WHERE user_pseudo_id IS NULL', delta_table);
+    END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.sessionize_make_delta_index(regclass) IS
+    'Internal: the index on the captured events without a user of a session table.';
+
 -- Creates the capture functions and triggers of a session table from its
 -- configuration, recording the mapped columns' types and the version.
 -- create_session_table() calls it with replace false: a function of that
@@ -425,7 +439,8 @@ COMMENT ON FUNCTION @extschema@.sessionize_migrate_state(regclass) IS
     'Internal: moves the state table of a session table made before 0.2.0 to one state per session; the next refresh rebuilds.';
 
 -- Makes a session table made by an older release as this release makes it:
--- its capture functions and triggers, its unique key, and its state table
+-- its capture functions and triggers, its unique key, the index of its
+-- captured events, and its state table
 -- (one state per session since 0.2.0; the next refresh then rebuilds the
 -- table, which a refresh also does by itself).  The data is kept; the
 -- configuration records this version.
@@ -456,13 +471,14 @@ BEGIN
                   = ARRAY['session_id', 'platform']) THEN
             PERFORM @extschema@.sessionize_make_unique_key(session_table);
         END IF;
+        PERFORM @extschema@.sessionize_make_delta_index(p.delta_table::regclass);
     END IF;
     FOREACH t IN ARRAY ARRAY[p.state_table, p.delta_table, p.dirty_table, p.config_table] LOOP
         PERFORM @extschema@.sessionize_revoke_grants('TABLE', t);
     END LOOP;
 END $$;
 COMMENT ON FUNCTION @extschema@.upgrade_session_table(regclass) IS
-    'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key, one state per session), keeping its data.';
+    'Makes a session table made by an older release of sessionize as this release makes it (capture functions and triggers, unique key, index of the captured events, one state per session), keeping its data.';
 
 CREATE FUNCTION @extschema@.sessionize_create_session_table(default_nsp name,
     source regclass, table_name text, timeout interval,
@@ -541,10 +557,7 @@ BEGIN
         EXECUTE pg_catalog.format($s$
             CREATE TABLE %s (user_pseudo_id text, platform text, ts timestamptz NOT NULL,
                              event_id text, view_name text, engagement_ms bigint)$s$, p.delta_table);
-        -- events without a user make a refresh rebuild: each refresh looks
-        -- for one, through this index (empty but for them) rather than by
-        -- reading every captured event
-        EXECUTE pg_catalog.format('CREATE INDEX ON %s (user_pseudo_id) WHERE user_pseudo_id IS NULL', p.delta_table);
+        PERFORM @extschema@.sessionize_make_delta_index(p.delta_table::regclass);
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p.delta_table,
             'sessionize bookkeeping: events captured from the source since the last refresh.');
     END IF;
