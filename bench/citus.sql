@@ -169,7 +169,6 @@ CREATE TABLE citus_bench_table (variant text, step text, run int, ms float8, n b
 DO $$
 DECLARE
     v record;
-    i int;
     t0 timestamptz;
     n bigint;
 BEGIN
